@@ -110,20 +110,23 @@ export class FaultController {
 
   /** The fault to apply to this call, if any. Counts the call against every matching rule. */
   next(operation: string, request: string): FaultAction | undefined {
+    let chosen: FaultAction | undefined;
     for (const s of this.states) {
       const { rule } = s;
       if (!matches(rule.operation, operation)) continue;
       if (rule.path !== undefined && !matches(rule.path, request)) continue;
       s.seen += 1;
+      // Later rules still count the call (so `nth` means the nth matching call), but only one fires.
+      if (chosen) continue;
       const limit = rule.times ?? (rule.nth !== undefined ? 1 : Number.POSITIVE_INFINITY);
       if (s.fired >= limit) continue;
       if (rule.nth !== undefined && s.seen < rule.nth) continue;
       if (rule.probability !== undefined && this.random() >= rule.probability) continue;
       s.fired += 1;
       this.fired.push({ operation, request, action: rule.action, at: new Date() });
-      return rule.action;
+      chosen = rule.action;
     }
-    return undefined;
+    return chosen;
   }
 }
 

@@ -61,6 +61,12 @@ export interface CallRecord {
 }
 
 export interface RouterOptions {
+  /**
+   * Names the operation of a matched request when the route alone cannot (AWS JSON
+   * protocols put it in `x-amz-target`). Fault rules and the call log see this name;
+   * returning undefined keeps the route's own.
+   */
+  operationOf?: (req: Request) => string | undefined;
   /** Builds the error body the real service sends for an injected status (AWS needs `__type`, ...). */
   faultBody?: (status: number, req: Request) => Response;
   /** Runs before the handler, after faults and latency: auth-independent checks like rate limits. */
@@ -109,7 +115,10 @@ export class Router {
     this.calls.length = 0;
   }
 
-  private match(method: string, rawPath: string): { route: Route; params: Record<string, string> } | undefined {
+  private match(
+    method: string,
+    rawPath: string,
+  ): { route: Route; params: Record<string, string> } | undefined {
     const parts = rawPath.split('/').filter(Boolean);
     for (const route of this.routes) {
       if (route.method !== method) continue;
@@ -163,7 +172,8 @@ export class Router {
 
     const found = this.match(method, rawPath);
     const req = makeRequest(inc, method, rawPath, url.searchParams, body, found?.params ?? {});
-    req.operation = found?.route.operation ?? 'unmatched';
+    const derived = found ? this.options.operationOf?.(req) : undefined;
+    req.operation = derived ?? found?.route.operation ?? 'unmatched';
 
     const delay = this.faults.delayMs();
     if (delay > 0) await sleep(delay);
@@ -178,7 +188,8 @@ export class Router {
     if (fault?.type === 'status') {
       const out = (this.options.faultBody ?? defaultFaultBody)(fault.status, req);
       out.headers = { ...out.headers };
-      if (fault.retryAfterSeconds !== undefined) out.headers['retry-after'] = fault.retryAfterSeconds;
+      if (fault.retryAfterSeconds !== undefined)
+        out.headers['retry-after'] = fault.retryAfterSeconds;
       this.record(req, out.status);
       send(res, out);
       return;
@@ -191,7 +202,8 @@ export class Router {
       else if (!found) out = { status: 404, body: { message: '404 Not Found' } };
       else out = await found.route.handler(req);
     } catch (err) {
-      if (err instanceof HttpError) out = { status: err.status, body: err.body, headers: err.headers };
+      if (err instanceof HttpError)
+        out = { status: err.status, body: err.body, headers: err.headers };
       else throw err;
     }
     this.options.after?.(req, out);
@@ -204,11 +216,18 @@ export class Router {
   }
 
   private record(req: Request, status: number): void {
-    this.calls.push({ operation: req.operation, method: req.method, path: req.rawPath, status, at: Date.now() });
+    this.calls.push({
+      operation: req.operation,
+      method: req.method,
+      path: req.rawPath,
+      status,
+      at: Date.now(),
+    });
   }
 
   private admin(method: string, body: Buffer): Response {
-    if (method === 'GET') return { status: 200, body: { ...this.faults.plan(), fired: this.faults.fired } };
+    if (method === 'GET')
+      return { status: 200, body: { ...this.faults.plan(), fired: this.faults.fired } };
     if (method === 'DELETE') {
       this.faults.clear();
       return { status: 204 };
@@ -219,7 +238,10 @@ export class Router {
       else for (const rule of plan.rules ?? []) this.faults.addRule(rule);
       return { status: 200, body: this.faults.plan() };
     } catch {
-      return { status: 400, body: { message: 'fault plan must be JSON: {"rules":[...],"latency":...}' } };
+      return {
+        status: 400,
+        body: { message: 'fault plan must be JSON: {"rules":[...],"latency":...}' },
+      };
     }
   }
 }
