@@ -84,7 +84,15 @@ export function valueOperations(store: SecretStore): Record<string, Operation> {
         );
       }
       p.string('RotationToken'); // accepted: AWS checks it against the running rotation
-      const { version } = store.putValue(secret, token, value, stages);
+      // "If this operation creates the first version for the secret, then Secrets Manager
+      // automatically attaches the staging label AWSCURRENT to it" (PutSecretValue reference).
+      const first = secret.versions.size === 0 && !stages.includes(CURRENT);
+      const { version } = store.putValue(
+        secret,
+        token,
+        value,
+        first ? [...stages, CURRENT] : stages,
+      );
       return ok({
         ARN: secret.arn,
         Name: secret.name,

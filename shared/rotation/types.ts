@@ -115,6 +115,8 @@ export interface SecretStore {
   discardPending(rotationId: string): Promise<void>;
   /** Records that the previous version's credential was revoked. Idempotent. */
   markPreviousRetired(rotationId: string): Promise<void>;
+  /** Who holds the lease now, if anyone (for `credrot status`); read-only. */
+  leaseInfo?(now: Date): Promise<{ holder: string; expiresAt: Date } | undefined>;
 }
 
 export interface RenderContext {
