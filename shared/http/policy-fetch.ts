@@ -6,6 +6,8 @@
  *
  * - GET, HEAD, PUT, DELETE, OPTIONS are idempotent: retried on 429, 502, 503, 504 and on
  *   network errors or timeouts, with exponential backoff, honouring `Retry-After`.
+ * - GitHub answers a secondary rate limit with 403 *or* 429 and `Retry-After`; a 403 that
+ *   carries `Retry-After` is treated as a 429 (a plain 403 is a permission failure).
  * - POST and PATCH are retried only on 429: a rate-limited request was refused before it
  *   ran. Any other failure surfaces at once, and the caller reconciles with a read.
  */
@@ -50,6 +52,16 @@ export function retryAfterMs(headers: Headers, now = Date.now()): number | undef
   if (/^\d+$/.test(raw.trim())) return Number(raw) * 1000;
   const at = Date.parse(raw);
   return Number.isNaN(at) ? undefined : Math.max(0, at - now);
+}
+
+/**
+ * A refusal for rate: 429, or GitHub's 403 with `Retry-After` (secondary rate limits,
+ * https://docs.github.com/rest/using-the-rest-api/rate-limits-for-the-rest-api).
+ */
+function isRateLimited(response: Response): boolean {
+  return (
+    response.status === 429 || (response.status === 403 && response.headers.has('retry-after'))
+  );
 }
 
 /** URL without query string: query strings may carry tokens in some APIs. */
@@ -106,9 +118,10 @@ export function createPolicyFetch(options: PolicyFetchOptions = {}): Fetch {
       }
       release();
       limiter.observe(host, response.headers);
-      if (response.ok || !RETRYABLE_STATUS.has(response.status)) return response;
+      const rateLimited = isRateLimited(response);
+      if (response.ok || !(RETRYABLE_STATUS.has(response.status) || rateLimited)) return response;
 
-      const canRetry = (idempotent || response.status === 429) && attempt < retries;
+      const canRetry = (idempotent || rateLimited) && attempt < retries;
       const hinted = retryAfterMs(response.headers);
       if (hinted !== undefined) limiter.pause(host, Math.min(hinted, maxRetryAfterMs));
       if (!canRetry) return response;
