@@ -1,0 +1,151 @@
+/**
+ * `credrot check`: evaluate every watched credential and print a table, JSON or
+ * Prometheus metrics, exiting with a code a cron job or pipeline can act on.
+ */
+import { resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+
+import { exitCodeFor } from '../../shared/check/finding.js';
+import {
+  formatJson,
+  formatPrometheus,
+  formatTable,
+  OUTPUT_FORMATS,
+  type OutputFormat,
+} from '../../shared/check/format.js';
+import { scan } from '../../shared/check/scan.js';
+import { loadConfig } from '../../shared/config/load.js';
+import type { Thresholds } from '../../shared/expiry/types.js';
+import { parseDuration } from '../../shared/util/duration.js';
+import { type Command, type CommandIo, UsageError, usageErrorFrom } from '../command.js';
+
+const HELP = `Usage: credrot check [options]
+
+Evaluate every credential the configuration watches (certificates, bundles, kubeconfigs,
+webhook caBundles, JWTs, Docker configs, TLS endpoints) and print them, most urgent first:
+expired, not-yet-valid, critical, unknown, warning, ok.
+
+Options:
+  -c, --config <file>     configuration file (default: $CREDROT_CONFIG, else ./credrot.config.yaml)
+  -f, --format <format>   table (default), json or prometheus
+      --warn <duration>   warning threshold, e.g. 30d; overrides the configuration
+      --critical <dur>    critical threshold, e.g. 7d; overrides the configuration
+      --now <instant>     evaluate as of this ISO 8601 instant instead of the current time,
+                          e.g. 2025-06-01T00:00:00Z (for reproducible reports and tests)
+      --timeout <dur>     per TLS endpoint handshake timeout (default 10s)
+  -h, --help              show this help
+
+Durations: a number and a unit, s m h d w (45s, 90m, 12h, 30d, 2w).
+
+Status: expired (now >= notAfter), not-yet-valid (now < notBefore), critical (less than
+the critical threshold left), warning (less than the warning threshold left), ok, and
+unknown (no expiry information, or the input could not be read: the error names the file).
+DUE says whether the credential has reached its renewal time: renewBefore when
+configured and shorter than the lifetime, else when a third of its lifetime remains.
+
+Exit codes:
+  0  every credential is ok
+  1  at least one warning, or a credential without expiry information
+  2  at least one critical, expired or not-yet-valid credential, an unreadable input,
+     or a configuration or usage error
+
+Secret values are never printed: only SHA-256 fingerprints (first 8 hex characters).
+`;
+
+export const checkCommand: Command = {
+  name: 'check',
+  summary: 'report when every watched credential expires, most urgent first',
+  help: HELP,
+  run: runCheck,
+};
+
+async function runCheck(args: string[], io: CommandIo): Promise<number> {
+  let values: ReturnType<typeof parse>['values'];
+  try {
+    values = parse(args).values;
+  } catch (error) {
+    throw usageErrorFrom(error, 'check') ?? error;
+  }
+  if (values.help) {
+    io.stdout(HELP);
+    return 0;
+  }
+  const format = formatOf(values.format);
+  const thresholds = thresholdsOf(values.warn, values.critical);
+  const now = values.now === undefined ? io.now() : instantOf(values.now);
+  const timeoutMs =
+    values.timeout === undefined ? undefined : durationOf('--timeout', values.timeout);
+
+  const file = resolve(io.cwd, values.config ?? io.env['CREDROT_CONFIG'] ?? 'credrot.config.yaml');
+  const config = await loadConfig(file);
+  const findings = await scan(config, {
+    now,
+    cwd: io.cwd,
+    ...(thresholds ? { thresholds } : {}),
+    ...(timeoutMs === undefined ? {} : { timeoutMs }),
+  });
+
+  if (format === 'json') io.stdout(formatJson(findings, now));
+  else if (format === 'prometheus') io.stdout(formatPrometheus(findings));
+  else io.stdout(formatTable(findings, now));
+  return exitCodeFor(findings);
+}
+
+function parse(args: string[]) {
+  return parseArgs({
+    args,
+    strict: true,
+    allowPositionals: false,
+    options: {
+      config: { type: 'string', short: 'c' },
+      format: { type: 'string', short: 'f' },
+      warn: { type: 'string' },
+      critical: { type: 'string' },
+      now: { type: 'string' },
+      timeout: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+}
+
+function formatOf(value: string | undefined): OutputFormat {
+  if (value === undefined) return 'table';
+  if ((OUTPUT_FORMATS as readonly string[]).includes(value)) return value as OutputFormat;
+  throw new UsageError(`--format must be one of ${OUTPUT_FORMATS.join(', ')}, not '${value}'`);
+}
+
+function durationOf(flag: string, value: string): number {
+  try {
+    return parseDuration(value);
+  } catch (error) {
+    throw new UsageError(`${flag}: ${(error as Error).message}`);
+  }
+}
+
+function thresholdsOf(
+  warn: string | undefined,
+  critical: string | undefined,
+): Partial<Thresholds> | undefined {
+  if (warn === undefined && critical === undefined) return undefined;
+  const thresholds: Partial<Thresholds> = {};
+  if (warn !== undefined) thresholds.warningMs = durationOf('--warn', warn);
+  if (critical !== undefined) thresholds.criticalMs = durationOf('--critical', critical);
+  if (
+    thresholds.warningMs !== undefined &&
+    thresholds.criticalMs !== undefined &&
+    thresholds.criticalMs > thresholds.warningMs
+  ) {
+    throw new UsageError(`--critical (${critical}) must not be longer than --warn (${warn})`);
+  }
+  return thresholds;
+}
+
+function instantOf(value: string): Date {
+  const date = new Date(value);
+  if (!/^\d{4}-\d{2}-\d{2}/.test(value) || Number.isNaN(date.getTime())) {
+    throw new UsageError(
+      `--now must be an ISO 8601 instant such as 2025-06-01T00:00:00Z, not '${value}'`,
+    );
+  }
+  return date;
+}
