@@ -224,6 +224,14 @@ export const credential = z.strictObject({
   name,
   kind: z.enum(credentialKinds),
   description: z.string().optional(),
+  /** Registry host this credential logs in to (host[:port]), for {{registry}} and {{dockerAuthConfig}}. */
+  registry: z
+    .string()
+    .regex(
+      /^[A-Za-z0-9.-]+(:\d+)?$/,
+      'must be a registry host such as registry.gitlab.com or 127.0.0.1:5000',
+    )
+    .optional(),
   source,
   policy: policy.prefault({}),
   stores: z

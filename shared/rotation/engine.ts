@@ -11,8 +11,9 @@
  */
 import { randomUUID } from 'node:crypto';
 import { CredrotError, LeaseHeldError, VerificationError } from '../errors.js';
-import { evaluate } from '../expiry/policy.js';
 import { fingerprint } from '../util/fingerprint.js';
+import { type DecideInput, decideDue } from './decide.js';
+import { formatSpan } from './span.js';
 import type {
   CredentialSink,
   CredentialSource,
@@ -267,7 +268,7 @@ class Run {
       this.skip(
         'retire',
         replaced
-          ? `after the grace period (${Math.round(target.policy.gracePeriodMs / 60_000)} min)`
+          ? `old value retired after its grace period (${formatSpan(target.policy.gracePeriodMs)})`
           : 'nothing to retire',
       );
     }
@@ -279,24 +280,14 @@ class Run {
     current: StoredCredential | undefined,
   ): Promise<{ due: boolean; why: string }> {
     const { options, target } = this;
-    if (!current) return { due: true, why: 'no stored value yet' };
-    if (options.reason === 'leak') return { due: true, why: 'leaked' };
-    const status = await target.source.status(current);
-    if (status.state !== 'active')
-      return { due: true, why: `current value is ${status.state} at the source` };
-    if (options.force) return { due: true, why: 'forced' };
-    const evaluation = evaluate(
-      {
-        notBefore: new Date(current.mintedAt),
-        notAfter: new Date(status.expiresAt ?? current.expiresAt),
-      },
-      options.now(),
-      { warningMs: 0, criticalMs: 0 },
-      target.policy.renewBeforeMs,
-    );
-    return evaluation.due
-      ? { due: true, why: evaluation.reason }
-      : { due: false, why: `not due until ${evaluation.renewAt?.toISOString()}` };
+    const status =
+      current && options.reason !== 'leak' ? await target.source.status(current) : undefined;
+    const input: DecideInput = { current, status, now: options.now() };
+    if (target.policy.renewBeforeMs !== undefined)
+      input.renewBeforeMs = target.policy.renewBeforeMs;
+    if (options.force) input.force = true;
+    if (options.reason === 'leak') input.leak = true;
+    return decideDue(input);
   }
 
   private validateSinks(sample: StoredCredential | undefined): void {

@@ -1,0 +1,181 @@
+/**
+ * Clients for the configured connections, built once at the edge. A connection's own
+ * credential is resolved from its reference (an environment variable, or a secret in AWS
+ * or GCP) the first time it is needed; the environment is a parameter, never read here
+ * from `process.env` (STYLE.md habit 5).
+ */
+import {
+  GetSecretValueCommand,
+  SecretsManagerClient,
+  type SecretsManagerClientConfig,
+} from '@aws-sdk/client-secrets-manager';
+import { SecretManagerServiceClient } from '@google-cloud/secret-manager';
+import { Octokit } from '@octokit/rest';
+import { grpc } from 'google-gax';
+import { ConfigError } from '../errors.js';
+import { createPolicyFetch, type Fetch } from '../http/policy-fetch.js';
+import { createGitLabClient, type GitLabClient } from '../sources/gitlab/client.js';
+import type { Config } from './load.js';
+import type { SecretRef } from './schema.js';
+
+export interface ConnectionOptions {
+  /** The environment secret references of the form { env: NAME } are read from. */
+  env: Record<string, string | undefined>;
+  fetch?: Fetch;
+}
+
+type GcpClientOptions = ConstructorParameters<typeof SecretManagerServiceClient>[0];
+
+export class Connections {
+  private readonly cache = new Map<string, Promise<unknown>>();
+  readonly fetch: Fetch;
+
+  constructor(
+    readonly config: Config,
+    private readonly options: ConnectionOptions,
+  ) {
+    this.fetch = options.fetch ?? createPolicyFetch();
+  }
+
+  private once<T>(key: string, make: () => Promise<T>): Promise<T> {
+    let hit = this.cache.get(key) as Promise<T> | undefined;
+    if (!hit) {
+      hit = make();
+      this.cache.set(key, hit);
+      hit.catch(() => this.cache.delete(key));
+    }
+    return hit;
+  }
+
+  private spec<K extends keyof Config['connections']>(
+    type: K,
+    name: string,
+  ): Config['connections'][K][string] {
+    const found = this.config.connections[type][name];
+    if (!found)
+      throw new ConfigError(`connections.${type}.${name} is not defined`, [
+        `connections.${type}.${name}: is not defined`,
+      ]);
+    return found as Config['connections'][K][string];
+  }
+
+  /** Resolves a secret reference to its value. The value is never logged or shown. */
+  async resolve(ref: SecretRef, where: string): Promise<string> {
+    if ('env' in ref) {
+      const value = this.options.env[ref.env];
+      if (!value)
+        throw new ConfigError(`${where}: environment variable ${ref.env} is not set`, [
+          `${where}: environment variable ${ref.env} is not set; export it or change the reference`,
+        ]);
+      return value;
+    }
+    let raw: string;
+    if ('aws' in ref) {
+      const name = ref.aws.connection ?? Object.keys(this.config.connections.aws)[0];
+      if (!name)
+        throw new ConfigError(`${where}: needs an aws connection`, [
+          `${where}: refers to AWS Secrets Manager but connections.aws is empty`,
+        ]);
+      const out = await (await this.aws(name)).send(
+        new GetSecretValueCommand({ SecretId: ref.aws.secretId }),
+      );
+      raw = out.SecretString ?? '';
+      return pickField(raw, ref.aws.field, where);
+    }
+    const name = ref.gcp.connection ?? Object.keys(this.config.connections.gcp)[0];
+    if (!name)
+      throw new ConfigError(`${where}: needs a gcp connection`, [
+        `${where}: refers to GCP Secret Manager but connections.gcp is empty`,
+      ]);
+    const { client, project } = await this.gcp(name);
+    const [version] = await client.accessSecretVersion({
+      name: `projects/${project}/secrets/${ref.gcp.secret}/versions/${ref.gcp.version}`,
+    });
+    raw = Buffer.from(version.payload?.data ?? '').toString('utf8');
+    return pickField(raw, ref.gcp.field, where);
+  }
+
+  gitlab(name: string): Promise<{ url: string; client: GitLabClient }> {
+    return this.once(`gitlab:${name}`, async () => {
+      const spec = this.spec('gitlab', name);
+      const token = await this.resolve(spec.token, `connections.gitlab.${name}.token`);
+      return {
+        url: spec.url.replace(/\/$/, ''),
+        client: createGitLabClient({ url: spec.url, token, fetch: this.fetch }),
+      };
+    });
+  }
+
+  /** A GitLab client for an arbitrary token on a connection's instance (verify, self-rotation). */
+  gitlabClientFor(url: string): (token: string) => GitLabClient {
+    return (token) => createGitLabClient({ url, token, fetch: this.fetch });
+  }
+
+  github(name: string): Promise<Octokit> {
+    return this.once(`github:${name}`, async () => {
+      const spec = this.spec('github', name);
+      const token = await this.resolve(spec.token, `connections.github.${name}.token`);
+      return new Octokit({
+        auth: token,
+        baseUrl: spec.apiUrl.replace(/\/$/, ''),
+        request: { fetch: this.fetch },
+      });
+    });
+  }
+
+  aws(name: string): Promise<SecretsManagerClient> {
+    return this.once(`aws:${name}`, async () => {
+      const spec = this.spec('aws', name);
+      const config: SecretsManagerClientConfig = { region: spec.region };
+      if (spec.endpoint) config.endpoint = spec.endpoint;
+      if (spec.accessKeyId && spec.secretAccessKey) {
+        config.credentials = {
+          accessKeyId: await this.resolve(spec.accessKeyId, `connections.aws.${name}.accessKeyId`),
+          secretAccessKey: await this.resolve(
+            spec.secretAccessKey,
+            `connections.aws.${name}.secretAccessKey`,
+          ),
+        };
+      }
+      return new SecretsManagerClient(config);
+    });
+  }
+
+  gcp(name: string): Promise<{ client: SecretManagerServiceClient; project: string }> {
+    return this.once(`gcp:${name}`, async () => {
+      const spec = this.spec('gcp', name);
+      return {
+        client: new SecretManagerServiceClient(gcpClientOptions(spec.endpoint)),
+        project: spec.project,
+      };
+    });
+  }
+}
+
+/**
+ * Client options for GCP Secret Manager. With an endpoint (a sandbox), the connection is
+ * plaintext and `universeDomain` is fixed so the client never looks for Google credentials.
+ */
+export function gcpClientOptions(endpoint: string | undefined): GcpClientOptions {
+  if (!endpoint) return {};
+  const [host, port] = endpoint.split(':');
+  return {
+    apiEndpoint: host,
+    port: Number(port),
+    sslCreds: grpc.credentials.createInsecure(),
+    universeDomain: 'googleapis.com',
+  };
+}
+
+function pickField(raw: string, field: string | undefined, where: string): string {
+  if (field === undefined) return raw;
+  try {
+    const value = (JSON.parse(raw) as Record<string, unknown>)[field];
+    if (typeof value === 'string' && value) return value;
+  } catch {
+    // fall through to the error below, which never quotes the secret
+  }
+  throw new ConfigError(`${where}: the referenced secret has no string field "${field}"`, [
+    `${where}: the referenced secret has no string field "${field}"`,
+  ]);
+}

@@ -1,0 +1,135 @@
+/**
+ * Turns one configured credential into a RotationTarget: its source, stores and sinks,
+ * built on the shared connections. The only place that knows which class implements
+ * which configured kind, so a new provider is one folder plus one case here.
+ */
+import type { Connections } from '../config/connections.js';
+import type { ResolvedCredential } from '../config/load.js';
+import { GitHubSecretSink } from '../sinks/github-secrets/sink.js';
+import { GitLabVariableSink } from '../sinks/gitlab-variables/sink.js';
+import { GitLabAccessTokenSource } from '../sources/gitlab/access-token.js';
+import { GitLabDeployTokenSource } from '../sources/gitlab/deploy-token.js';
+import { AwsSecretsManagerStore } from '../stores/aws-secrets-manager/store.js';
+import { GcpSecretManagerStore } from '../stores/gcp-secret-manager/store.js';
+import type { RotationTarget } from './engine.js';
+import type { CredentialSink, CredentialSource, SecretStore } from './types.js';
+
+/** Scopes a new token gets when the configuration names none. */
+const DEFAULT_SCOPES: Record<ResolvedCredential['kind'], string[]> = {
+  'gitlab-project-access-token': ['read_api'],
+  'gitlab-group-access-token': ['read_api'],
+  'gitlab-personal-access-token': ['read_api'],
+  'gitlab-deploy-token': ['read_registry'],
+};
+
+export async function assembleTarget(
+  credential: ResolvedCredential,
+  connections: Connections,
+): Promise<RotationTarget> {
+  const [source, stores, sinks] = await Promise.all([
+    buildSource(credential, connections),
+    Promise.all(credential.stores.map((s) => buildStore(s, connections))),
+    Promise.all(credential.sinks.map((s) => buildSink(s, connections))),
+  ]);
+  const policy: RotationTarget['policy'] = {
+    lifetimeMs: credential.policy.lifetime,
+    gracePeriodMs: credential.policy.gracePeriod,
+  };
+  const renewBefore = credential.policy.renewBefore ?? connections.config.defaults.renewBefore;
+  if (renewBefore !== undefined) policy.renewBeforeMs = renewBefore;
+  return {
+    name: credential.name,
+    source,
+    stores,
+    sinks,
+    policy,
+    ...(credential.registry ? { registry: credential.registry } : {}),
+  };
+}
+
+async function buildSource(
+  c: ResolvedCredential,
+  connections: Connections,
+): Promise<CredentialSource> {
+  const { url, client } = await connections.gitlab(c.source.connection);
+  const scopes = c.policy.scopes ?? DEFAULT_SCOPES[c.kind];
+  const tokenName = c.source.tokenName ?? c.name;
+  if (c.kind === 'gitlab-deploy-token') {
+    const resource =
+      c.source.project !== undefined ? { project: c.source.project } : { group: c.source.group! };
+    return new GitLabDeployTokenSource({
+      credential: c.name,
+      gitlabUrl: url,
+      client,
+      resource,
+      tokenName,
+      scopes,
+      ...(c.source.username ? { username: c.source.username } : {}),
+      fetch: connections.fetch,
+    });
+  }
+  const resource = c.source.project ?? c.source.group;
+  return new GitLabAccessTokenSource({
+    credential: c.name,
+    kind: c.kind,
+    gitlabUrl: url,
+    client,
+    ...(resource !== undefined ? { resource } : {}),
+    tokenName,
+    scopes,
+    ...(c.policy.accessLevel !== undefined ? { accessLevel: c.policy.accessLevel } : {}),
+    ...(c.description ? { description: c.description } : {}),
+    strategy: c.policy.strategy,
+    clientFor: connections.gitlabClientFor(url),
+  });
+}
+
+async function buildStore(
+  s: ResolvedCredential['stores'][number],
+  connections: Connections,
+): Promise<SecretStore> {
+  if (s.type === 'aws-secrets-manager') {
+    return new AwsSecretsManagerStore({
+      secretId: s.secretId,
+      client: await connections.aws(s.connection),
+    });
+  }
+  const { client, project } = await connections.gcp(s.connection);
+  return new GcpSecretManagerStore({ project, secret: s.secret, client });
+}
+
+async function buildSink(
+  s: ResolvedCredential['sinks'][number],
+  connections: Connections,
+): Promise<CredentialSink> {
+  if (s.type === 'gitlab-variable') {
+    const { client } = await connections.gitlab(s.connection);
+    const level = s.instance
+      ? { instance: true as const }
+      : s.project !== undefined
+        ? { project: s.project }
+        : { group: s.group! };
+    return new GitLabVariableSink({
+      client,
+      level,
+      key: s.key,
+      environmentScope: s.environmentScope,
+      protected: s.protected,
+      masked: s.masked,
+      hidden: s.hidden,
+      variableType: s.variableType,
+      template: s.value,
+    });
+  }
+  const octokit = await connections.github(s.connection);
+  const scope = s.organization
+    ? {
+        organization: s.organization,
+        visibility: s.visibility ?? 'private',
+        ...(s.selectedRepositories ? { selectedRepositories: s.selectedRepositories } : {}),
+      }
+    : s.environment
+      ? { repository: s.repository!, environment: s.environment }
+      : { repository: s.repository! };
+  return new GitHubSecretSink({ octokit, scope, name: s.name, template: s.value });
+}
