@@ -3,7 +3,6 @@
  * failing (a registry down, a store refusing) never stops the others: every credential
  * gets an outcome, and the caller reports each.
  */
-import { safeMessage } from './engine.js';
 
 /**
  * Applies `work` to every item, at most `concurrency` at a time, in input order of
