@@ -3,6 +3,7 @@
  * `GitLabContext` every route module authorizes with: authentication by `PRIVATE-TOKEN`,
  * `private_token` or `Authorization: Bearer`, scope checks, effective (inherited) access
  * levels, and resource lookup by id or URL-encoded full path.
+ * https://docs.gitlab.com/api/rest/authentication/
  *
  * Authentication failures follow `lib/api/api_guard.rb`: an unknown token (deploy tokens
  * included, which the REST API does not accept) is `401 {"message":"401 Unauthorized"}`;
