@@ -1,0 +1,252 @@
+/**
+ * GitLab project, group and personal access tokens as a credential source.
+ *
+ * Strategies:
+ * - `recreate` (default): create a new token with the same name, scopes and access level;
+ *   the old one stays valid until the engine retires it after the grace period.
+ * - `rotate`: GitLab's rotate endpoint keeps the bot user but revokes the old token at
+ *   once. Used only on a token that is active right now: rotating a revoked token trips
+ *   GitLab's reuse detection, which revokes the whole token family. An expired or revoked
+ *   token is recreated instead.
+ * Personal access tokens rotate themselves (`/personal_access_tokens/self/rotate`), since
+ * on GitLab.com they cannot be created through the API.
+ *
+ * `expires_at` is always sent: GitLab's default is one week. A token with `expires_at: D`
+ * stops working at D 00:00 UTC (see shared/expiry/readers/gitlab-token.ts); the stored
+ * `expiresAt` is that instant.
+ */
+
+import type { CredentialKind } from '../../config/schema.js';
+import { ProviderError, VerificationError } from '../../errors.js';
+import type {
+  CredentialSource,
+  MintRequest,
+  Orphan,
+  SourceStatus,
+  StoredCredential,
+} from '../../rotation/types.js';
+import { createGitLabClient, type GitLabClient, isNotFound } from './client.js';
+import { marker, parseMarker } from './marker.js';
+
+type AccessTokenKind = Extract<
+  CredentialKind,
+  'gitlab-project-access-token' | 'gitlab-group-access-token' | 'gitlab-personal-access-token'
+>;
+
+export interface AccessTokenSourceOptions {
+  credential: string;
+  kind: AccessTokenKind;
+  gitlabUrl: string;
+  /** Authenticated with the connection's credential (Maintainer/Owner of the resource). */
+  client: GitLabClient;
+  /** Project or group id or full path; absent for personal tokens. */
+  resource?: string | number;
+  tokenName: string;
+  scopes: string[];
+  accessLevel?: number;
+  description?: string;
+  strategy: 'recreate' | 'rotate';
+  /** Builds a client that authenticates with a given token (verify, self-rotation). */
+  clientFor?: (token: string) => GitLabClient;
+}
+
+interface TokenView {
+  id: number;
+  name: string;
+  active: boolean;
+  revoked: boolean;
+  expires_at?: string | null;
+  user_id: number;
+  description?: string | null;
+  token?: string;
+}
+
+/** GitLab's `expires_at` date as the instant the token stops working (00:00 UTC that day). */
+export function expiryInstant(date: string): string {
+  return new Date(`${date.slice(0, 10)}T00:00:00.000Z`).toISOString();
+}
+
+export class GitLabAccessTokenSource implements CredentialSource {
+  readonly kind: AccessTokenKind;
+  private resourceId: number | undefined;
+
+  constructor(private readonly options: AccessTokenSourceOptions) {
+    this.kind = options.kind;
+  }
+
+  private clientFor(token: string): GitLabClient {
+    return (
+      this.options.clientFor?.(token) ?? createGitLabClient({ url: this.options.gitlabUrl, token })
+    );
+  }
+
+  /** The numeric project or group id, looked up once. */
+  private async resource(): Promise<number> {
+    if (this.resourceId !== undefined) return this.resourceId;
+    const { resource, client, kind } = this.options;
+    if (resource === undefined) throw new ProviderError(`${kind} needs a project or group`);
+    if (typeof resource === 'number') this.resourceId = resource;
+    else if (kind === 'gitlab-project-access-token')
+      this.resourceId = (await client.Projects.show(resource)).id;
+    else this.resourceId = (await client.Groups.show(resource)).id;
+    return this.resourceId;
+  }
+
+  private get api() {
+    return this.options.kind === 'gitlab-group-access-token'
+      ? this.options.client.GroupAccessTokens
+      : this.options.client.ProjectAccessTokens;
+  }
+
+  private stored(view: TokenView & { token: string }, req: MintRequest): StoredCredential {
+    const out: StoredCredential = {
+      token: view.token,
+      kind: this.kind,
+      credential: this.options.credential,
+      sourceId: view.id,
+      gitlabUrl: this.options.gitlabUrl,
+      userId: view.user_id,
+      expiresAt: expiryInstant(view.expires_at ?? req.expiresOn),
+      rotationId: req.rotationId,
+      mintedAt: req.now.toISOString(),
+    };
+    if (this.kind === 'gitlab-project-access-token' && this.resourceId !== undefined)
+      out.projectId = this.resourceId;
+    if (this.kind === 'gitlab-group-access-token' && this.resourceId !== undefined)
+      out.groupId = this.resourceId;
+    return out;
+  }
+
+  async mint(req: MintRequest): Promise<StoredCredential> {
+    if (this.kind === 'gitlab-personal-access-token') return this.rotateSelf(req);
+    const id = await this.resource();
+    if (this.options.strategy === 'rotate' && req.current) {
+      // Only an active token may be rotated; anything else is recreated (reuse detection).
+      const status = await this.status(req.current);
+      if (status.state === 'active') {
+        const view = (await this.api.rotate(id, req.current.sourceId, {
+          expiresAt: req.expiresOn,
+        })) as unknown as TokenView & { token: string };
+        return this.stored(view, req);
+      }
+    }
+    const description =
+      `${marker(this.options.credential, req.rotationId)} ${this.options.description ?? 'managed by credrot: do not edit or revoke by hand'}`.slice(
+        0,
+        255,
+      );
+    const extra: Record<string, unknown> = { description };
+    if (this.options.accessLevel !== undefined) extra['accessLevel'] = this.options.accessLevel;
+    const view = (await this.api.create(
+      id,
+      this.options.tokenName,
+      this.options.scopes as never,
+      req.expiresOn,
+      extra as never,
+    )) as unknown as TokenView & {
+      token: string;
+    };
+    return this.stored(view, req);
+  }
+
+  /**
+   * A personal access token rotates itself. The first rotation uses the connection's
+   * token (which then stops working); later ones use the stored current value.
+   */
+  private async rotateSelf(req: MintRequest): Promise<StoredCredential> {
+    const client = req.current ? this.clientFor(req.current.token) : this.options.client;
+    const view = (await client.PersonalAccessTokens.rotate('self', {
+      expiresAt: req.expiresOn,
+    })) as unknown as TokenView & { token: string };
+    return this.stored(view, req);
+  }
+
+  async verify(value: StoredCredential): Promise<void> {
+    let self: TokenView;
+    try {
+      self = (await this.clientFor(
+        value.token,
+      ).PersonalAccessTokens.show()) as unknown as TokenView;
+    } catch (err) {
+      if (err instanceof ProviderError && (err.status === 401 || err.status === 403)) {
+        throw new VerificationError(
+          `GitLab refused the new ${this.kind} (${err.status}) at ${this.options.gitlabUrl}`,
+          { cause: err },
+        );
+      }
+      throw err;
+    }
+    if (self.id !== value.sourceId || !self.active) {
+      throw new VerificationError(
+        `GitLab reports the new token (id ${value.sourceId}) as inactive`,
+      );
+    }
+  }
+
+  async status(value: StoredCredential): Promise<SourceStatus> {
+    try {
+      const view = (await this.show(value)) as TokenView;
+      const expiresAt = view.expires_at ? expiryInstant(view.expires_at) : undefined;
+      const state = view.revoked ? 'revoked' : view.active ? 'active' : 'expired';
+      return expiresAt ? { state, expiresAt } : { state };
+    } catch (err) {
+      if (isNotFound(err)) return { state: 'missing' };
+      // A personal token's status is read with the token itself: 401 means it is dead.
+      if (
+        this.kind === 'gitlab-personal-access-token' &&
+        err instanceof ProviderError &&
+        err.status === 401
+      )
+        return { state: 'revoked' };
+      throw err;
+    }
+  }
+
+  private async show(value: StoredCredential): Promise<unknown> {
+    if (this.kind === 'gitlab-personal-access-token')
+      return this.clientFor(value.token).PersonalAccessTokens.show();
+    return this.api.show(await this.resource(), value.sourceId);
+  }
+
+  async revoke(value: StoredCredential): Promise<void> {
+    if (this.kind === 'gitlab-personal-access-token') {
+      // Self-rotation already revoked the replaced token; using it again is never allowed.
+      return;
+    }
+    await this.revokeId(value.sourceId);
+  }
+
+  private async revokeId(id: number): Promise<void> {
+    try {
+      await this.api.revoke(await this.resource(), id);
+    } catch (err) {
+      // Gone or already revoked: the goal is reached.
+      if (isNotFound(err)) return;
+      throw err;
+    }
+  }
+
+  async findMinted(): Promise<Orphan[]> {
+    if (this.kind === 'gitlab-personal-access-token') return [];
+    const all = (await this.api.all(await this.resource(), {
+      state: 'active',
+      perPage: 100,
+      maxPages: 100,
+    } as never)) as unknown as TokenView[];
+    return all.flatMap((t) => {
+      const m = parseMarker(t.description);
+      if (!m || m.credential !== this.options.credential || !t.active) return [];
+      return [
+        {
+          sourceId: t.id,
+          rotationId: m.rotationId,
+          description: `${this.kind} "${t.name}" id ${t.id}`,
+        },
+      ];
+    });
+  }
+
+  async revokeOrphan(orphan: Orphan): Promise<void> {
+    await this.revokeId(orphan.sourceId);
+  }
+}
