@@ -75,28 +75,7 @@ export function grpcCodeForHttpStatus(status: number): grpc.status {
 }
 
 /** The HTTP status Google's REST mapping uses for a gRPC code; what `calls[].status` records. */
-export function httpStatusForGrpcCode(code: grpc.status): number {
-  const table: Record<number, number> = {
-    [Status.OK]: 200,
-    [Status.CANCELLED]: 499,
-    [Status.UNKNOWN]: 500,
-    [Status.INVALID_ARGUMENT]: 400,
-    [Status.DEADLINE_EXCEEDED]: 504,
-    [Status.NOT_FOUND]: 404,
-    [Status.ALREADY_EXISTS]: 409,
-    [Status.PERMISSION_DENIED]: 403,
-    [Status.RESOURCE_EXHAUSTED]: 429,
-    [Status.FAILED_PRECONDITION]: 400,
-    [Status.ABORTED]: 409,
-    [Status.OUT_OF_RANGE]: 400,
-    [Status.UNIMPLEMENTED]: 501,
-    [Status.INTERNAL]: 500,
-    [Status.UNAVAILABLE]: 503,
-    [Status.DATA_LOSS]: 500,
-    [Status.UNAUTHENTICATED]: 401,
-  };
-  return table[code] ?? 500;
-}
+export { httpStatusForGrpcCode } from '../../shared/util/grpc-status.js';
 
 // The few google.rpc types needed to encode RetryInfo, described inline because
 // google-gax's package exports do not expose its bundled status.json.

@@ -8,27 +8,9 @@
  */
 import { grpc } from 'google-gax';
 import { OwnershipError, PermissionError, ProviderError } from '../../errors.js';
+import { httpStatusForGrpcCode } from '../../util/grpc-status.js';
 
 export const Status = grpc.status;
-
-const HTTP_FOR: Partial<Record<number, number>> = {
-  [Status.CANCELLED]: 499,
-  [Status.UNKNOWN]: 500,
-  [Status.INVALID_ARGUMENT]: 400,
-  [Status.DEADLINE_EXCEEDED]: 504,
-  [Status.NOT_FOUND]: 404,
-  [Status.ALREADY_EXISTS]: 409,
-  [Status.PERMISSION_DENIED]: 403,
-  [Status.RESOURCE_EXHAUSTED]: 429,
-  [Status.FAILED_PRECONDITION]: 400,
-  [Status.ABORTED]: 409,
-  [Status.OUT_OF_RANGE]: 400,
-  [Status.UNIMPLEMENTED]: 501,
-  [Status.INTERNAL]: 500,
-  [Status.UNAVAILABLE]: 503,
-  [Status.DATA_LOSS]: 500,
-  [Status.UNAUTHENTICATED]: 401,
-};
 
 /** Codes after which a write may or may not have happened. */
 const AMBIGUOUS = new Set<number>([
@@ -66,7 +48,7 @@ export function isAmbiguous(err: unknown): boolean {
 export function translateGcpError(err: unknown, method: string, resource: string) {
   const code = grpcCode(err);
   const codeName = code === undefined ? 'no status' : (Status[code] ?? String(code));
-  const status = code === undefined ? undefined : HTTP_FOR[code];
+  const status = code === undefined ? undefined : httpStatusForGrpcCode(code);
   const shown = status === undefined ? codeName : `${codeName} (HTTP ${status})`;
   const context = { resource, method, code, status };
   const where = `GCP Secret Manager ${method} on ${resource}`;
