@@ -23,6 +23,8 @@ console.log(`credrot sandbox up in ${Date.now() - started} ms
   GitHub API          ${endpoints.github.apiUrl}
   AWS Secrets Manager ${endpoints.aws.endpoint}  (region ${endpoints.aws.region})
   GCP Secret Manager  ${endpoints.gcp.endpoint}  (gRPC, plaintext; project ${endpoints.gcp.project})
+  Amazon SQS          ${endpoints.sqs.endpoint}  (region ${endpoints.aws.region})
+  GCP Pub/Sub         ${endpoints.pubsub.endpoint}  (gRPC, plaintext)
   Container registry  ${registry}
 Admin credentials are in .sandbox/endpoints.json (sandbox-only values).
 Faults: POST/PUT/DELETE /__sandbox/faults on any HTTP emulator. Ctrl-C stops.`);

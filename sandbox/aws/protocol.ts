@@ -190,11 +190,16 @@ const SIGV4 =
   /^AWS4-HMAC-SHA256 Credential=([^/,\s]*)\/(\d{8})\/([^/,\s]+)\/([^/,\s]+)\/aws4_request,\s*SignedHeaders=[a-z0-9;-]+,\s*Signature=[0-9a-f]{64}$/;
 
 /**
- * Requires a SigV4-shaped `authorization` header scoped to this region and service, so
+ * Requires a SigV4-shaped `authorization` header scoped to this region and service
+ * (`secretsmanager` unless another is given), so
  * that an unsigned or misconfigured client fails here as it would in production. The
  * signature itself is not verified: the sandbox accepts any fake static credentials.
  */
-export function checkAuthorization(req: Request, region: string): Response | undefined {
+export function checkAuthorization(
+  req: Request,
+  region: string,
+  service = 'secretsmanager',
+): Response | undefined {
   const auth = req.header('authorization');
   if (auth === undefined || auth === '') {
     return errorResponse('MissingAuthenticationTokenException', 'Missing Authentication Token');
@@ -206,17 +211,17 @@ export function checkAuthorization(req: Request, region: string): Response | und
       "Authorization header requires 'Credential', 'Signature' and 'SignedHeaders' parameters and existence of either a 'X-Amz-Date' or a 'Date' header.",
     );
   }
-  const [, accessKeyId, , scopeRegion, service] = m;
+  const [, accessKeyId, , scopeRegion, scopeService] = m;
   if (!accessKeyId) {
     return errorResponse(
       'UnrecognizedClientException',
       'The security token included in the request is invalid.',
     );
   }
-  if (service !== 'secretsmanager') {
+  if (scopeService !== service) {
     return errorResponse(
       'InvalidSignatureException',
-      "Credential should be scoped to correct service: 'secretsmanager'.",
+      `Credential should be scoped to correct service: '${service}'.`,
     );
   }
   if (scopeRegion !== region) {
@@ -272,11 +277,14 @@ export function faultResponse(status: number): Response {
   }
 }
 
-/** The operation name from `x-amz-target: secretsmanager.<Operation>`, if it is ours. */
-export function targetOperation(req: Request): string | undefined {
+/**
+ * The operation name from `x-amz-target: <prefix><Operation>`, if it is ours
+ * (`secretsmanager.` unless another service's prefix is given, e.g. `AmazonSQS.`).
+ */
+export function targetOperation(req: Request, prefix = TARGET_PREFIX): string | undefined {
   const target = req.header('x-amz-target');
-  if (!target?.startsWith(TARGET_PREFIX)) return undefined;
-  return target.slice(TARGET_PREFIX.length);
+  if (!target?.startsWith(prefix)) return undefined;
+  return target.slice(prefix.length);
 }
 
 export function requestId(): string {

@@ -15,18 +15,34 @@ export const SERVICE_NAME = 'google.cloud.secretmanager.v1.SecretManagerService'
 
 /** Loads the service definition (cached by google-gax across calls). */
 export function loadServiceDefinition(): grpc.ServiceDefinition {
-  const require = createRequire(import.meta.url);
-  const pkgDir = dirname(require.resolve('@google-cloud/secret-manager/package.json'));
-  const loader = new GrpcClient({ grpc });
-  const pkg = loader.loadProto(
-    join(pkgDir, 'build', 'protos'),
+  const [definition] = loadGrpcServices(
+    '@google-cloud/secret-manager',
     'google/cloud/secretmanager/v1/service.proto',
+    [SERVICE_NAME],
   );
-  const ctor = lookup(pkg, SERVICE_NAME);
-  if (typeof ctor !== 'function' || !('service' in ctor)) {
-    throw new Error(`${SERVICE_NAME} not found in the shipped protos`);
-  }
-  return (ctor as unknown as { service: grpc.ServiceDefinition }).service;
+  return definition!;
+}
+
+/**
+ * Loads services from the `.proto` files a Google client package ships under
+ * `build/protos`, with google-gax's loader (which adds the googleapis common protos).
+ */
+export function loadGrpcServices(
+  packageName: string,
+  protoFile: string,
+  serviceNames: string[],
+): grpc.ServiceDefinition[] {
+  const require = createRequire(import.meta.url);
+  const pkgDir = dirname(require.resolve(`${packageName}/package.json`));
+  const loader = new GrpcClient({ grpc });
+  const pkg = loader.loadProto(join(pkgDir, 'build', 'protos'), protoFile);
+  return serviceNames.map((name) => {
+    const ctor = lookup(pkg, name);
+    if (typeof ctor !== 'function' || !('service' in ctor)) {
+      throw new Error(`${name} not found in the protos shipped with ${packageName}`);
+    }
+    return (ctor as unknown as { service: grpc.ServiceDefinition }).service;
+  });
 }
 
 function lookup(obj: unknown, dotted: string): unknown {
