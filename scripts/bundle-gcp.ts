@@ -1,0 +1,98 @@
+/**
+ * Builds the GCP Cloud Functions source: one esbuild bundle of `functions/gcp/index.ts`
+ * (ESM, Node 20) plus the package.json the Node.js buildpack reads, in `dist/gcp/`.
+ * `infra/` zips that directory and uploads it (infra/source.tf).
+ *
+ * `@google-cloud/functions-framework` stays outside the bundle and is a dependency of the
+ * package instead: the runtime starts the framework from node_modules, and the targets the
+ * entry point registers (`http(...)`, `cloudEvent(...)`) must land in that same copy's
+ * registry, not in a second copy inside the bundle.
+ * https://cloud.google.com/functions/docs/writing#directory-structure-nodejs
+ *
+ * Run: `npx tsx scripts/bundle-gcp.ts [outDir]`.
+ */
+import { mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const FRAMEWORK = '@google-cloud/functions-framework';
+
+/**
+ * CommonJS dependencies inside an ESM bundle still call `require`, `__dirname` and
+ * `__filename`; this banner defines them for the module (the same one serverless.yml uses).
+ */
+export const ESM_BANNER = [
+  "import { createRequire as __credrotCreateRequire } from 'node:module';",
+  "import { fileURLToPath as __credrotFileURLToPath } from 'node:url';",
+  "import { dirname as __credrotDirname } from 'node:path';",
+  'const require = __credrotCreateRequire(import.meta.url);',
+  'const __filename = __credrotFileURLToPath(import.meta.url);',
+  'const __dirname = __credrotDirname(__filename);',
+].join(' ');
+
+export interface GcpBundle {
+  /** Directory holding index.mjs and package.json. */
+  dir: string;
+  /** Names the bundle exports. */
+  exports: string[];
+  /** Packages the bundle imports at run time instead of containing them. */
+  externals: string[];
+  /** Size of index.mjs, in bytes. */
+  bytes: number;
+}
+
+/** Bundles functions/gcp/index.ts into `outDir` (default dist/gcp) and answers what it holds. */
+export async function bundleGcp(outDir = join(ROOT, 'dist', 'gcp')): Promise<GcpBundle> {
+  await rm(outDir, { recursive: true, force: true });
+  await mkdir(outDir, { recursive: true });
+  const outfile = join(outDir, 'index.mjs');
+  const result = await build({
+    entryPoints: [join(ROOT, 'functions', 'gcp', 'index.ts')],
+    outfile,
+    bundle: true,
+    minify: true,
+    format: 'esm',
+    platform: 'node',
+    target: 'node20',
+    mainFields: ['module', 'main'],
+    external: [FRAMEWORK],
+    banner: { js: ESM_BANNER },
+    metafile: true,
+    logLevel: 'warning',
+  });
+  const output = Object.values(result.metafile.outputs)[0];
+  const externals = [
+    ...new Set(
+      (output?.imports ?? [])
+        .filter((i) => i.external && !i.path.startsWith('node:'))
+        .map((i) => i.path),
+    ),
+  ];
+  const root = JSON.parse(await readFile(join(ROOT, 'package.json'), 'utf8')) as {
+    dependencies: Record<string, string>;
+  };
+  const pkg = {
+    name: 'credrot-gcp-functions',
+    private: true,
+    type: 'module',
+    main: 'index.mjs',
+    engines: { node: '>=20' },
+    dependencies: { [FRAMEWORK]: root.dependencies[FRAMEWORK] },
+  };
+  await writeFile(join(outDir, 'package.json'), `${JSON.stringify(pkg, null, 2)}\n`);
+  return {
+    dir: outDir,
+    exports: output?.exports ?? [],
+    externals,
+    bytes: (await stat(outfile)).size,
+  };
+}
+
+if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  const bundle = await bundleGcp(process.argv[2] ? resolve(process.argv[2]) : undefined);
+  process.stdout.write(
+    `wrote ${bundle.dir} (index.mjs ${(bundle.bytes / 1024).toFixed(0)} KiB; exports ${bundle.exports.join(', ')})\n`,
+  );
+}
