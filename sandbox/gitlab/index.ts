@@ -3,7 +3,8 @@
  * rate limiter, and every route module, plus in-process seeding for tests and the demo.
  *
  * Operation names (for fault plans; `gitlab.<verb><Thing>`):
- *   identity:        gitlab.getCurrentUser, gitlab.getUser, gitlab.getGroup, gitlab.getProject,
+ *   identity:        gitlab.getCurrentUser, gitlab.listUsers, gitlab.getUser, gitlab.getGroup,
+ *                    gitlab.listProjects, gitlab.getProject,
  *                    gitlab.listProjectMembers, gitlab.getProjectMember,
  *                    gitlab.listGroupMembers, gitlab.getGroupMember
  *   personal tokens: gitlab.listPersonalTokens, gitlab.getPersonalToken,
@@ -90,6 +91,8 @@ export interface GitLabEmulator {
   faults: FaultController;
   /** CI/CD variables (read hidden values in tests without the API). */
   variables: MemoryVariableStore;
+  /** Deploy tokens (list them in invariant checks without the API). */
+  deployTokens: DeployTokenStore;
   /** Webhook dispatcher: emit events in-process, await `idle()` in tests. */
   hooks: HookDispatcher;
   createUser(input: { username: string; admin?: boolean }): GitLabUser;
@@ -169,6 +172,7 @@ export function createGitLabEmulator(opts: GitLabEmulatorOptions = {}): GitLabEm
     ctx: world,
     faults: router.faults,
     variables,
+    deployTokens,
     hooks,
     createUser: (input) => world.createUser(input),
     createGroup: (input) => world.createGroup(input),

@@ -7,9 +7,16 @@
  * - `rotate`: GitLab's rotate endpoint keeps the bot user but revokes the old token at
  *   once. Used only on a token that is active right now: rotating a revoked token trips
  *   GitLab's reuse detection, which revokes the whole token family. An expired or revoked
- *   token is recreated instead.
- * Personal access tokens rotate themselves (`/personal_access_tokens/self/rotate`), since
- * on GitLab.com they cannot be created through the API.
+ *   token is recreated instead. GitLab copies the description to the rotated token, so a
+ *   token lost to a crash right after the rotate call is found again by the marker of the
+ *   token it replaced: the first token must carry credrot's marker (one credrot created
+ *   does); for a hand-made first token such an orphan cannot be found.
+ * Personal access tokens (personal-token.ts): created anew and revoked after the grace
+ * period through an administrator connection (Self-Managed); otherwise they rotate
+ * themselves (`/personal_access_tokens/self/rotate`), since on GitLab.com they cannot be
+ * created through the API. Self-rotation revokes the old value at once, and a value lost
+ * to a crash right after it cannot be found again: see personal-token.ts for what that
+ * means for the protocol's invariants.
  *
  * `expires_at` is always sent: GitLab's default is one week. A token with `expires_at: D`
  * stops working at D 00:00 UTC (see shared/expiry/readers/gitlab-token.ts); the stored
@@ -17,7 +24,7 @@
  */
 
 import type { CredentialKind } from '../../config/schema.js';
-import { ProviderError, VerificationError } from '../../errors.js';
+import { PermissionError, ProviderError, VerificationError } from '../../errors.js';
 import type {
   CredentialSource,
   MintRequest,
@@ -27,6 +34,7 @@ import type {
 } from '../../rotation/types.js';
 import { createGitLabClient, type GitLabClient, isNotFound } from './client.js';
 import { marker, parseMarker } from './marker.js';
+import { PersonalTokens } from './personal-token.js';
 
 type AccessTokenKind = Extract<
   CredentialKind,
@@ -69,9 +77,19 @@ export function expiryInstant(date: string): string {
 export class GitLabAccessTokenSource implements CredentialSource {
   readonly kind: AccessTokenKind;
   private resourceId: number | undefined;
+  private readonly personal: PersonalTokens;
 
   constructor(private readonly options: AccessTokenSourceOptions) {
     this.kind = options.kind;
+    this.personal = new PersonalTokens({
+      credential: options.credential,
+      client: options.client,
+      clientFor: (token) => this.clientFor(token),
+      tokenName: options.tokenName,
+      scopes: options.scopes,
+      ...(options.description ? { description: options.description } : {}),
+      status: (value) => this.status(value),
+    });
   }
 
   private clientFor(token: string): GitLabClient {
@@ -118,7 +136,8 @@ export class GitLabAccessTokenSource implements CredentialSource {
   }
 
   async mint(req: MintRequest): Promise<StoredCredential> {
-    if (this.kind === 'gitlab-personal-access-token') return this.rotateSelf(req);
+    if (this.kind === 'gitlab-personal-access-token')
+      return this.stored(await this.personal.mint(req), req);
     const id = await this.resource();
     if (this.options.strategy === 'rotate' && req.current) {
       // Only an active token may be rotated; anything else is recreated (reuse detection).
@@ -146,18 +165,6 @@ export class GitLabAccessTokenSource implements CredentialSource {
     )) as unknown as TokenView & {
       token: string;
     };
-    return this.stored(view, req);
-  }
-
-  /**
-   * A personal access token rotates itself. The first rotation uses the connection's
-   * token (which then stops working); later ones use the stored current value.
-   */
-  private async rotateSelf(req: MintRequest): Promise<StoredCredential> {
-    const client = req.current ? this.clientFor(req.current.token) : this.options.client;
-    const view = (await client.PersonalAccessTokens.rotate('self', {
-      expiresAt: req.expiresOn,
-    })) as unknown as TokenView & { token: string };
     return this.stored(view, req);
   }
 
@@ -203,16 +210,12 @@ export class GitLabAccessTokenSource implements CredentialSource {
   }
 
   private async show(value: StoredCredential): Promise<unknown> {
-    if (this.kind === 'gitlab-personal-access-token')
-      return this.clientFor(value.token).PersonalAccessTokens.show();
+    if (this.kind === 'gitlab-personal-access-token') return this.personal.status(value);
     return this.api.show(await this.resource(), value.sourceId);
   }
 
   async revoke(value: StoredCredential): Promise<void> {
-    if (this.kind === 'gitlab-personal-access-token') {
-      // Self-rotation already revoked the replaced token; using it again is never allowed.
-      return;
-    }
+    if (this.kind === 'gitlab-personal-access-token') return this.personal.revoke(value);
     await this.revokeId(value.sourceId);
   }
 
@@ -227,7 +230,7 @@ export class GitLabAccessTokenSource implements CredentialSource {
   }
 
   async findMinted(): Promise<Orphan[]> {
-    if (this.kind === 'gitlab-personal-access-token') return [];
+    if (this.kind === 'gitlab-personal-access-token') return this.personal.findMinted();
     const all = (await this.api.all(await this.resource(), {
       state: 'active',
       perPage: 100,
@@ -247,6 +250,8 @@ export class GitLabAccessTokenSource implements CredentialSource {
   }
 
   async revokeOrphan(orphan: Orphan): Promise<void> {
+    if (this.kind === 'gitlab-personal-access-token')
+      return this.personal.revokeId(orphan.sourceId);
     await this.revokeId(orphan.sourceId);
   }
 }

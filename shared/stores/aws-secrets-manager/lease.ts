@@ -19,6 +19,28 @@ import { decodeLease, encodeLease, type LeaseRecord } from '../codec.js';
 import { LEASE } from './labels.js';
 import type { SecretAccess } from './secret-access.js';
 
+/** Prefix of the throwaway label that keeps a lease record from defaulting to AWSCURRENT. */
+const SCRATCH_PREFIX = 'CREDROT_CANDIDATE_';
+
+/**
+ * Removes scratch labels other runs left behind: a run killed between writing its lease
+ * record and removing its scratch label leaves the label for good (found by the fault
+ * matrix: SIGKILL during the lease). Only the lease winner sweeps; a loser still racing
+ * loses nothing by it, its move fails against our lease either way.
+ */
+async function sweepScratch(
+  access: SecretAccess,
+  stages: Record<string, string[]>,
+  ours: string,
+): Promise<void> {
+  for (const [versionId, labels] of Object.entries(stages))
+    for (const label of labels)
+      if (label.startsWith(SCRATCH_PREFIX) && label !== ours)
+        await access.remove(label, versionId).catch(() => {
+          // Best effort, like removing our own: the next winner sweeps again.
+        });
+}
+
 /** The lease record on version `versionId`, or undefined when unreadable. */
 async function readLease(
   access: SecretAccess,
@@ -48,11 +70,12 @@ export async function acquireAwsLease(
   const expiresAt = new Date(now.getTime() + ttlMs);
   // A unique throwaway label keeps the record from defaulting to AWSCURRENT; it is removed
   // again below whatever happens, since labels count against the secret's quota.
-  const scratch = `CREDROT_CANDIDATE_${leaseId}`;
+  const scratch = `${SCRATCH_PREFIX}${leaseId}`;
   await access.put(leaseId, encodeLease({ holder, expiresAt, leaseId }), [scratch]);
   try {
     const moved = await access.move(LEASE, leaseId, heldOn);
     if (moved === 'conflict') throw await lostRace(access, expiresAt);
+    await sweepScratch(access, snap.stages, scratch);
   } finally {
     await access.remove(scratch, leaseId).catch(() => {
       // A leftover scratch label only costs quota; the lease outcome stands.
@@ -77,4 +100,18 @@ async function lostRace(access: SecretAccess, fallbackUntil: Date): Promise<Leas
 /** Releases the lease if it is still ours; a lost or expired-and-taken lease is left alone. */
 export async function releaseAwsLease(access: SecretAccess, lease: Lease): Promise<void> {
   await access.remove(LEASE, lease.token);
+}
+
+/** The live lease (holder and expiry), if any; an expired one is nobody's. Read-only. */
+export async function readAwsLease(
+  access: SecretAccess,
+  now: Date,
+): Promise<{ holder: string; expiresAt: Date } | undefined> {
+  const snap = await access.describe();
+  const heldOn = snap?.holder(LEASE);
+  if (heldOn === undefined) return undefined;
+  const held = await readLease(access, heldOn);
+  return held && held.expiresAt > now
+    ? { holder: held.holder, expiresAt: held.expiresAt }
+    : undefined;
 }

@@ -34,7 +34,7 @@ import {
   type Snapshot,
   versionToken,
 } from './labels.js';
-import { acquireAwsLease, releaseAwsLease } from './lease.js';
+import { acquireAwsLease, readAwsLease, releaseAwsLease } from './lease.js';
 import { SecretAccess } from './secret-access.js';
 
 export interface AwsSecretsManagerStoreOptions {
@@ -86,7 +86,16 @@ export class AwsSecretsManagerStore implements SecretStore {
   private async credentialAt(snap: Snapshot, label: string): Promise<StoredVersion | undefined> {
     const versionId = snap.holder(label);
     if (versionId === undefined) return undefined;
-    const decoded = decodeValue(await this.access.value(versionId), this.secretId, versionId);
+    let text: string | undefined;
+    try {
+      text = await this.access.value(versionId);
+    } catch (err) {
+      // RotateSecret labels an empty version AWSPENDING before its rotation function has
+      // written a value there: no credential yet, not an error.
+      if (label === PENDING && err instanceof ProviderError && err.status === 404) return undefined;
+      throw err;
+    }
+    const decoded = decodeValue(text, this.secretId, versionId);
     return decoded.type === 'credential' ? { versionId, value: decoded.value } : undefined;
   }
 
@@ -98,6 +107,11 @@ export class AwsSecretsManagerStore implements SecretStore {
     return releaseAwsLease(this.access, lease);
   }
 
+  /** Who holds the lease at `now`, if anyone (an expired lease is free). Read-only. */
+  leaseInfo(now: Date): Promise<{ holder: string; expiresAt: Date } | undefined> {
+    return readAwsLease(this.access, now);
+  }
+
   /**
    * Writes `value` as AWSPENDING under version id = its rotationId. A version that already
    * exists for this rotation (pending, promoted, discarded) is left exactly as it is.
@@ -105,7 +119,11 @@ export class AwsSecretsManagerStore implements SecretStore {
   async stage(value: StoredCredential): Promise<void> {
     const snap = await this.access.ensureOwned();
     const token = versionToken(value.rotationId);
-    if (snap.stages[token] !== undefined) return;
+    const labels = snap.stages[token];
+    // Only AWSPENDING may be an empty version RotateSecret created for this very rotation
+    // (its ClientRequestToken is the rotationId): PutSecretValue fills it, or is a no-op
+    // when the same value is already there.
+    if (labels !== undefined && !(labels.length === 1 && labels[0] === PENDING)) return;
     // 'exists' means a label-less version holds this rotation already: nothing to change.
     await this.access.put(token, encodeCredential(value), [PENDING]);
   }

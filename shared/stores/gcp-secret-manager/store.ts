@@ -107,6 +107,14 @@ export class GcpSecretManagerStore implements SecretStore {
     return releaseGcpLease(this.access, lease);
   }
 
+  /** Who holds the lease at `now`, if anyone (an expired lease is free). Read-only. */
+  async leaseInfo(now: Date): Promise<{ holder: string; expiresAt: Date } | undefined> {
+    const held = (await this.access.get())?.lease;
+    return held && held.expiresAt > now
+      ? { holder: held.holder, expiresAt: held.expiresAt }
+      : undefined;
+  }
+
   /**
    * Adds the value as a new version and points `pending` at it, recording
    * rotationId → version in the same update. A rotation that already has a version (pending,
