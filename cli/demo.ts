@@ -10,6 +10,7 @@ import { GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
 import { seedDemoWorld } from '../sandbox/demo-world.js';
 import { startSandbox } from '../sandbox/index.js';
 import { dockerLogin } from '../sandbox/registry/index.js';
+import { loadConfig } from '../shared/config/load.js';
 import { fingerprint } from '../shared/util/fingerprint.js';
 import { run } from './main.js';
 
@@ -60,9 +61,13 @@ try {
     `  up in ${Date.now() - started} ms; GitLab at ${endpoints.gitlab.url}, registry ${'url' in endpoints.registry ? `at ${endpoints.registry.url}` : `NOT running (${endpoints.registry.unavailable})`}\n`,
   );
 
+  // The demo config also watches the bundled example files, so one `check` shows both.
+  const examples = await loadConfig(resolve('examples/credrot.config.yaml'));
   const world = await seedDemoWorld(sandbox, {
     gracePeriod: `${GRACE_SECONDS}s`,
-    watchers: `\n  - { name: example-certificates, kind: certificate, path: ${resolve('examples/pki/chain.pem')} }`,
+    watchers: examples.watchers
+      .map((w) => `\n  - { name: ${w.name}, kind: ${w.kind}, path: ${JSON.stringify(w.path)} }`)
+      .join(''),
   });
   const dir = resolve('.sandbox/demo');
   await mkdir(dir, { recursive: true });
@@ -86,16 +91,18 @@ try {
   );
 
   out(
-    '[3/6] credrot check: certificates, kubeconfigs, Docker configs and JWTs are watched for expiry (exit 2 = something is critical or expired)',
+    '[3/6] credrot check: the live tokens (as GitLab and the stores see them) and the example certificates, kubeconfigs, Docker configs and JWTs (exit 2 = something is critical or expired)',
   );
-  await credrot(['check', '--config', 'examples/credrot.config.yaml'], world.env);
+  await credrot(['check', '--config', config], world.env);
   out();
 
   out('[4/6] credrot plan: what is due and what rotating it would do; changes nothing');
   await credrot(['plan', '--config', config], world.env);
   out();
 
-  out('[5/6] credrot rotate --all-due');
+  out(
+    '[5/6] credrot rotate --all-due (the deploy token is verified against the real registry, login and pull, before any consumer gets it)',
+  );
   const rotated = await credrot(['rotate', '--all-due', '--config', config], world.env);
   proof(rotated === 0, 'every due credential rotated (exit code 0)');
   out();
@@ -151,7 +158,7 @@ try {
     );
     proof(
       login.ok && pass !== world.before.deployToken,
-      `docker login with the new deploy token from DOCKER_AUTH_CONFIG, then pull platform/app:latest: ${login.steps.map((s) => s.status).join(' -> ')}`,
+      `docker login with the new deploy token from DOCKER_AUTH_CONFIG, then pull platform/app:latest: ${login.steps.map((s) => s.status).join(' -> ')} (credrot proved the same at the registry before promoting it: see "verified before promotion" above)`,
     );
   }
 

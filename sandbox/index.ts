@@ -3,9 +3,11 @@
  * test (`await startSandbox()`) or as a process (`npm run sandbox`). Credrot's own code
  * reaches it through its production SDKs with only the endpoint changed.
  */
+import { createSqsEmulator, type SqsEmulator } from './aws/sqs/index.js';
 import { type AwsEmulatorHandle, startAws } from './aws/start.js';
 import type { FaultPlan } from './faults.js';
 import { type SecretManagerEmulator, startSecretManagerEmulator } from './gcp/index.js';
+import { type PubSubEmulator, startPubSubEmulator } from './gcp/pubsub/index.js';
 import {
   createGitHubEmulator,
   type GitHubEmulator,
@@ -17,6 +19,7 @@ import {
   type GitLabEmulatorOptions,
 } from './gitlab/index.js';
 import { listen, type RunningServer } from './http.js';
+import { type CloudServices, startCloudServices } from './registry/cloud.js';
 import {
   createRegistryAuthority,
   RegistryUnavailableError,
@@ -32,7 +35,14 @@ export interface SandboxOptions {
   github?: GitHubEmulatorOptions;
   aws?: { region?: string; faults?: FaultPlan };
   gcp?: { faults?: FaultPlan };
+  sqs?: { faults?: FaultPlan };
+  pubsub?: { faults?: FaultPlan };
   now?: () => Date;
+  /**
+   * Also start the ECR and IAM emulators and a second registry that accepts their
+   * credentials (sandbox/registry/cloud.ts); default false, it costs ≈0.3 s.
+   */
+  cloud?: boolean;
 }
 
 export interface SandboxEndpoints {
@@ -40,6 +50,10 @@ export interface SandboxEndpoints {
   github: { apiUrl: string; adminToken: string };
   aws: { endpoint: string; region: string; accessKeyId: string; secretAccessKey: string };
   gcp: { endpoint: string; project: string };
+  /** Amazon SQS (AWS JSON 1.0); same region and credentials as `aws`. */
+  sqs: { endpoint: string };
+  /** Google Cloud Pub/Sub (gRPC, plaintext). */
+  pubsub: { endpoint: string };
   registry: { url: string; host: string } | { unavailable: string };
 }
 
@@ -49,7 +63,12 @@ export interface Sandbox {
   github: GitHubEmulator;
   aws: AwsEmulatorHandle['emulator'];
   gcp: SecretManagerEmulator;
+  sqs: SqsEmulator;
+  /** Secret Manager's notifications are published here, to topics that exist. */
+  pubsub: PubSubEmulator;
   registry: RunningRegistry | undefined;
+  /** ECR, IAM and the cloud registry, when started with `cloud: true`. */
+  cloud: CloudServices | undefined;
   /** Why the registry is not running, with the command that fixes it. */
   registryUnavailable: string | undefined;
   /** Throws the registry's install hint when a test needs the registry and it is missing. */
@@ -78,9 +97,28 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     ...(options.aws?.faults ? { faults: options.aws.faults } : {}),
   });
   servers.push(aws.server);
+  const sqs = createSqsEmulator({
+    region,
+    ...(now ? { now } : {}),
+    ...(options.sqs?.faults ? { faults: options.sqs.faults } : {}),
+  });
+  const sqsServer = await listen(sqs.router.listener);
+  servers.push(sqsServer);
+  const pubsub = await startPubSubEmulator({
+    ...(now ? { now } : {}),
+    ...(options.pubsub?.faults ? { faults: options.pubsub.faults } : {}),
+  });
   const gcp = await startSecretManagerEmulator({
     ...(now ? { now } : {}),
     ...(options.gcp?.faults ? { faults: options.gcp.faults } : {}),
+    // As on GCP, a secret's event notifications reach its topics' subscribers; a
+    // notification for a topic that does not exist is dropped (publish answers NOT_FOUND).
+    onNotification: (msg) => {
+      pubsub.publish(msg.topic, {
+        data: Buffer.from(msg.data, 'base64'),
+        attributes: msg.attributes,
+      });
+    },
   });
 
   const admin = gitlab.createUser({ username: 'root', admin: true });
@@ -108,12 +146,17 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       registryUnavailable = err.message;
     }
   } else registryUnavailable = 'the sandbox was started with registry: false';
+  const cloud = options.cloud
+    ? await startCloudServices({ region, ...(now ? { now } : {}) })
+    : undefined;
 
   const endpoints: SandboxEndpoints = {
     gitlab: { url: gitlabServer.url, adminToken: gitlabAdminToken },
     github: { apiUrl: githubServer.url, adminToken: githubAdminToken },
     aws: { endpoint: aws.server.url, region, ...AWS_KEY },
     gcp: { endpoint: `127.0.0.1:${gcp.port}`, project: SANDBOX_GCP_PROJECT },
+    sqs: { endpoint: sqsServer.url },
+    pubsub: { endpoint: pubsub.address },
     registry: registry
       ? { url: registry.url, host: registry.host }
       : { unavailable: registryUnavailable ?? 'not started' },
@@ -126,7 +169,10 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     github,
     aws: aws.emulator,
     gcp,
+    sqs,
+    pubsub,
     registry,
+    cloud,
     registryUnavailable,
     requireRegistry() {
       if (!registry)
@@ -136,7 +182,13 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     async close() {
       if (closed) return;
       closed = true;
-      await Promise.allSettled([registry?.stop(), gcp.close(), ...servers.map((s) => s.close())]);
+      await Promise.allSettled([
+        registry?.stop(),
+        cloud?.close(),
+        gcp.close(),
+        pubsub.close(),
+        ...servers.map((s) => s.close()),
+      ]);
     },
   };
 }

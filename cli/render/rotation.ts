@@ -40,11 +40,18 @@ export function renderOutcomes(outcomes: RotationOutcome[]): string {
   });
   const failed = outcomes.filter((o) => o.result === 'failed' || o.result === 'rolled-back').length;
   const summary = `\n${outcomes.length} credential(s): ${outcomes.filter((o) => o.result === 'rotated' || o.result === 'resumed').length} rotated, ${failed} failed.\n`;
+  // What verify proved, where the source says (registry credentials: the hops and statuses).
+  const proofs = outcomes.flatMap((o) => {
+    const detail = o.steps.find((s) => s.step === 'verify' && s.status === 'done')?.detail;
+    return detail ? [`  ${o.credential}: ${detail}\n`] : [];
+  });
   return (
     table(
       ['CREDENTIAL', 'RESULT', 'STEPS DONE', 'FINGERPRINT (old -> new)', 'EXPIRES', 'NOTE'],
       rows,
-    ) + summary
+    ) +
+    summary +
+    proofs.join('')
   );
 }
 

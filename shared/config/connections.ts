@@ -4,6 +4,7 @@
  * or GCP) the first time it is needed; the environment is a parameter, never read here
  * from `process.env` (STYLE.md habit 5).
  */
+import { ECRClient } from '@aws-sdk/client-ecr';
 import {
   GetSecretValueCommand,
   SecretsManagerClient,
@@ -22,6 +23,11 @@ export interface ConnectionOptions {
   /** The environment secret references of the form { env: NAME } are read from. */
   env: Record<string, string | undefined>;
   fetch?: Fetch;
+  /**
+   * Per AWS request (connect, then answer), ms. The SDK's default is none, so a hung
+   * endpoint hangs the caller; `credrot check` sets it.
+   */
+  awsRequestTimeoutMs?: number;
 }
 
 type GcpClientOptions = ConstructorParameters<typeof SecretManagerServiceClient>[0];
@@ -123,22 +129,42 @@ export class Connections {
     });
   }
 
+  /** An ECR client on the same AWS connection (region, endpoint and credentials). */
+  ecr(name: string): Promise<ECRClient> {
+    return this.once(`ecr:${name}`, async () => new ECRClient(await this.awsConfig(name)));
+  }
+
   aws(name: string): Promise<SecretsManagerClient> {
-    return this.once(`aws:${name}`, async () => {
-      const spec = this.spec('aws', name);
-      const config: SecretsManagerClientConfig = { region: spec.region };
-      if (spec.endpoint) config.endpoint = spec.endpoint;
-      if (spec.accessKeyId && spec.secretAccessKey) {
-        config.credentials = {
-          accessKeyId: await this.resolve(spec.accessKeyId, `connections.aws.${name}.accessKeyId`),
-          secretAccessKey: await this.resolve(
-            spec.secretAccessKey,
-            `connections.aws.${name}.secretAccessKey`,
-          ),
-        };
-      }
-      return new SecretsManagerClient(config);
-    });
+    return this.once(
+      `aws:${name}`,
+      async () => new SecretsManagerClient(await this.awsConfig(name)),
+    );
+  }
+
+  /** Client settings of an AWS connection; every AWS SDK client takes the same. */
+  private async awsConfig(name: string): Promise<SecretsManagerClientConfig> {
+    const spec = this.spec('aws', name);
+    const config: SecretsManagerClientConfig = { region: spec.region };
+    if (spec.endpoint) config.endpoint = spec.endpoint;
+    const timeout = this.options.awsRequestTimeoutMs;
+    if (timeout !== undefined) {
+      // Without throwOnRequestTimeout the SDK only logs a warning and keeps waiting.
+      config.requestHandler = {
+        connectionTimeout: timeout,
+        requestTimeout: timeout,
+        throwOnRequestTimeout: true,
+      };
+    }
+    if (spec.accessKeyId && spec.secretAccessKey) {
+      config.credentials = {
+        accessKeyId: await this.resolve(spec.accessKeyId, `connections.aws.${name}.accessKeyId`),
+        secretAccessKey: await this.resolve(
+          spec.secretAccessKey,
+          `connections.aws.${name}.secretAccessKey`,
+        ),
+      };
+    }
+    return config;
   }
 
   gcp(name: string): Promise<{ client: SecretManagerServiceClient; project: string }> {

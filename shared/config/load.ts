@@ -10,13 +10,21 @@ import { isNode, LineCounter, parseDocument } from 'yaml';
 import type { z } from 'zod';
 import { ConfigError } from '../errors.js';
 import {
+  isRegistryKind,
+  registryConfigProblems,
+  sourceConnectionType,
+} from '../registry/config-checks.js';
+import {
   ACCESS_LEVELS,
   type Credential,
   configSchema,
+  type NotifierSpec,
   type ParsedConfig,
+  type QueueSpec,
   type SinkSpec,
   type StoreSpec,
   type WatcherSpec,
+  type WebhooksSpec,
 } from './schema.js';
 
 export interface Thresholds {
@@ -50,6 +58,12 @@ export interface Config {
   connections: ParsedConfig['connections'];
   credentials: ResolvedCredential[];
   watchers: Watcher[];
+  /** Webhook receivers (deployed functions only); the GitHub connection name is resolved. */
+  webhooks: WebhooksSpec;
+  /** The rotation job queue (deployed functions only), its AWS connection resolved for SQS. */
+  queue?: QueueSpec & { connection?: string };
+  /** Notifiers; a gitlab-issue notifier's connection is resolved. */
+  notifications: { notifiers: Array<NotifierSpec & { connection?: string }> };
 }
 
 export const DEFAULT_THRESHOLDS: Thresholds = {
@@ -205,6 +219,8 @@ function normalize(
     claim('credential', c.name, [...at, 'name']);
     checkSource(c, at, problems);
     checkPolicy(c, at, problems);
+    for (const [path, message] of registryConfigProblems(c))
+      problems.push([[...at, ...path], message]);
     const stores = c.stores.map((s, j) => ({
       ...s,
       connection: pick(s.type === 'aws-secrets-manager' ? 'aws' : 'gcp', s.connection, [
@@ -227,7 +243,12 @@ function normalize(
     const level = c.policy.accessLevel;
     return {
       ...c,
-      source: { ...c.source, connection: pick('gitlab', c.source.connection, [...at, 'source']) },
+      source: {
+        ...c.source,
+        connection: sourceConnection(c, (type) =>
+          pick(type, c.source.connection, [...at, 'source']),
+        ),
+      },
       policy: {
         ...c.policy,
         accessLevel: typeof level === 'string' ? ACCESS_LEVELS[level] : level,
@@ -261,7 +282,35 @@ function normalize(
   }
   const defaults: Config['defaults'] = { thresholds };
   if (data.defaults.renewBefore !== undefined) defaults.renewBefore = data.defaults.renewBefore;
-  return { file, defaults, connections: data.connections, credentials, watchers };
+  const webhooks: WebhooksSpec = { ...data.webhooks };
+  if (data.webhooks.github) {
+    webhooks.github = {
+      ...data.webhooks.github,
+      connection: pick('github', data.webhooks.github.connection, ['webhooks', 'github']),
+    };
+  }
+  let queue: Config['queue'];
+  if (data.queue?.type === 'sqs')
+    queue = { ...data.queue, connection: pick('aws', data.queue.connection, ['queue']) };
+  else if (data.queue) queue = data.queue;
+  const notifiers = data.notifications.notifiers.map((n, i) =>
+    n.type === 'gitlab-issue'
+      ? {
+          ...n,
+          connection: pick('gitlab', n.connection, ['notifications', 'notifiers', i]),
+        }
+      : n,
+  );
+  return {
+    file,
+    defaults,
+    connections: data.connections,
+    credentials,
+    watchers,
+    webhooks,
+    ...(queue ? { queue } : {}),
+    notifications: { notifiers },
+  };
 }
 
 function checkSource(
@@ -295,7 +344,11 @@ function checkSource(
         problems.push([path, 'a deploy token needs exactly one of project or group']);
       break;
   }
-  if (c.source.username !== undefined && c.kind !== 'gitlab-deploy-token') {
+  if (
+    c.source.username !== undefined &&
+    c.kind !== 'gitlab-deploy-token' &&
+    c.kind !== 'registry-basic-auth'
+  ) {
     problems.push([[...path, 'username'], 'only deploy tokens have a username']);
   }
 }
@@ -307,7 +360,11 @@ function checkPolicy(
 ): void {
   const p = c.policy;
   const path = [...at, 'policy'];
-  if (c.kind !== 'gitlab-deploy-token' && p.lifetime > MAX_TOKEN_LIFETIME_MS) {
+  if (
+    c.kind !== 'gitlab-deploy-token' &&
+    !isRegistryKind(c.kind) &&
+    p.lifetime > MAX_TOKEN_LIFETIME_MS
+  ) {
     problems.push([
       [...path, 'lifetime'],
       'must be at most 365d: GitLab refuses longer-lived access tokens',
@@ -326,6 +383,9 @@ function checkPolicy(
   }
   if (p.gracePeriod >= p.lifetime)
     problems.push([[...path, 'gracePeriod'], 'must be shorter than lifetime']);
+  if (p.strategy === 'rotate' && isRegistryKind(c.kind)) {
+    problems.push([[...path, 'strategy'], `a ${c.kind} has no rotate endpoint: use recreate`]);
+  }
   if (p.strategy === 'rotate' && c.kind === 'gitlab-deploy-token') {
     problems.push([
       [...path, 'strategy'],
@@ -384,4 +444,10 @@ function checkSink(s: SinkSpec, at: PropertyKey[], problems: Array<[PropertyKey[
       'is required with visibility: selected, and only then',
     ]);
   }
+}
+
+/** The connection a credential's source uses ('' for kinds that need none, such as registry-basic-auth). */
+function sourceConnection(c: Credential, pick: (type: 'gitlab' | 'aws') => string): string {
+  const type = sourceConnectionType(c.kind);
+  return type ? pick(type) : '';
 }

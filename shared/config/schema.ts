@@ -110,6 +110,10 @@ export const credentialKinds = [
   'gitlab-group-access-token',
   'gitlab-personal-access-token',
   'gitlab-deploy-token',
+  // Registry credentials (shared/sources/registry/<kind>/).
+  'registry-basic-auth',
+  'aws-ecr',
+  'gcp-artifact-registry',
 ] as const;
 export type CredentialKind = (typeof credentialKinds)[number];
 
@@ -139,8 +143,33 @@ const source = z.strictObject({
   group: z.union([z.string().min(1), z.number().int().positive()]).optional(),
   /** The token's name at the source; defaults to the credential's name. */
   tokenName: z.string().min(1).optional(),
-  /** Deploy tokens: the username; GitLab's default is gitlab+deploy-token-<id>. */
+  /** Deploy tokens: the username; GitLab's default is gitlab+deploy-token-<id>. registry-basic-auth: the login. */
   username: z.string().optional(),
+  /**
+   * registry-basic-auth: where the password is kept. credrot cannot mint one: a person
+   * puts the new password there, and the next rotation verifies and publishes it.
+   */
+  password: secretRef.optional(),
+  /** aws-ecr: the registry's AWS account id (default: the caller's own registry). */
+  registryId: z
+    .string()
+    .regex(/^\d{12}$/, 'must be a 12-digit AWS account id')
+    .optional(),
+  /** gcp-artifact-registry: the service account whose credential is published. */
+  serviceAccount: z.email({ error: 'must be a service account email' }).optional(),
+  /**
+   * gcp-artifact-registry: `access-token` (default) publishes a one-hour OAuth2 access
+   * token (`oauth2accesstoken`); `key` a new service-account key (`_json_key`).
+   */
+  mode: z.enum(['access-token', 'key']).optional(),
+  /**
+   * gcp-artifact-registry: a service-account key (JSON) credrot signs with: the service
+   * account's own key for access-token mode; a key allowed to manage the service
+   * account's keys (roles/iam.serviceAccountKeyAdmin) for key mode.
+   */
+  key: secretRef.optional(),
+  /** gcp-artifact-registry: IAM API base URL (default https://iam.googleapis.com), for sandboxes. */
+  iamUrl: z.url({ protocol: /^https?$/ }).optional(),
 });
 
 const awsStore = z.strictObject({
@@ -169,8 +198,8 @@ export const store = z.discriminatedUnion('type', [awsStore, gcpStore], {
 const template = z
   .string()
   .regex(
-    /^(?:[^{}]|\{\{(?:token|username|registry|dockerAuthConfig)\}\})*$/,
-    'may only use {{token}}, {{username}}, {{registry}} or {{dockerAuthConfig}}',
+    /^(?:[^{}]|\{\{(?:token|username|registry|dockerAuthConfig|dockerConfigJson)\}\})*$/,
+    'may only use {{token}}, {{username}}, {{registry}}, {{dockerAuthConfig}} or {{dockerConfigJson}}',
   )
   .default('{{token}}');
 
@@ -190,6 +219,8 @@ const gitlabVariableSink = z.strictObject({
   hidden: z.boolean().default(false),
   variableType: z.enum(['env_var', 'file']).default('env_var'),
   value: template,
+  /** Docker config values: replace only credrot's registry entry, keep the others (reads the variable first). */
+  merge: z.boolean().default(false),
 });
 
 const githubSecretSink = z.strictObject({
@@ -214,6 +245,8 @@ const githubSecretSink = z.strictObject({
       'must not start with GITHUB_ (reserved by GitHub)',
     ),
   value: template,
+  /** Always refused: GitHub never returns a secret's value, so there is nothing to merge into. */
+  merge: z.boolean().default(false),
 });
 
 export const sink = z.discriminatedUnion('type', [gitlabVariableSink, githubSecretSink], {
@@ -232,7 +265,29 @@ export const credential = z.strictObject({
       'must be a registry host such as registry.gitlab.com or 127.0.0.1:5000',
     )
     .optional(),
-  source,
+  source: source.prefault({}),
+  /** Registry credentials: the image a new value must be able to pull before it is promoted. */
+  verify: z
+    .strictObject({
+      /** Repository path, e.g. group/project or my-project/my-repo/image. */
+      repository: z
+        .string()
+        .regex(
+          /^[a-z0-9]+(?:[._-][a-z0-9]+|\/[a-z0-9]+)*$/,
+          'must be a repository path such as group/project',
+        ),
+      /** Tag or digest (default latest). */
+      reference: z
+        .string()
+        .regex(
+          /^(?:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}|sha256:[0-9a-f]{64})$/,
+          'must be a tag or sha256 digest',
+        )
+        .optional(),
+      /** Also prove push access (write credentials). */
+      push: z.boolean().optional(),
+    })
+    .optional(),
   policy: policy.prefault({}),
   stores: z
     .array(store)
@@ -261,6 +316,101 @@ export const watcher = z.strictObject({
   thresholds: thresholds.optional(),
 });
 
+/** A byte size: a whole number of bytes, or `64KiB` / `1MiB`. */
+const byteSize = z
+  .union([
+    z.number().int().positive(),
+    z
+      .string()
+      .regex(/^(\d+)(B|KiB|MiB)$/, 'must be a size such as 262144, 256KiB or 1MiB')
+      .transform((text) => {
+        const [, amount, unit] = /^(\d+)(B|KiB|MiB)$/.exec(text) as unknown as [
+          string,
+          string,
+          'B' | 'KiB' | 'MiB',
+        ];
+        return Number(amount) * { B: 1, KiB: 1024, MiB: 1024 * 1024 }[unit];
+      }),
+  ])
+  .pipe(z.number().max(10 * 1024 * 1024, 'must be at most 10MiB (API Gateway payload limit)'));
+
+/**
+ * A webhook receiver's shared secret, and the previous one while the secret itself is being
+ * rotated (both accepted until `previousSecret` is removed). References only.
+ */
+const webhookReceiver = z.strictObject({
+  secret: secretRef,
+  previousSecret: secretRef.optional(),
+  /** Larger bodies are refused with 413 before they are parsed. */
+  maxBodySize: byteSize.default(1024 * 1024),
+});
+
+export const webhooks = z
+  .strictObject({
+    gitlab: webhookReceiver
+      .extend({
+        /** The same `/credrot rotate` command on one issue or MR acts once within this window. */
+        commandWindow: duration.prefault('1h'),
+      })
+      .strict()
+      .optional(),
+    github: webhookReceiver
+      .extend({
+        /** The GitHub connection used to read a secret-scanning alert's secret. */
+        connection: name.optional(),
+      })
+      .strict()
+      .optional(),
+  })
+  .prefault({});
+
+/** Where the scheduled scan and the webhooks enqueue rotation jobs. */
+export const queue = z.discriminatedUnion(
+  'type',
+  [
+    z.strictObject({
+      type: z.literal('sqs'),
+      /** A FIFO queue (`.fifo`): one message group per credential, deduplicated by job key. */
+      url: z.url({ protocol: /^https?$/ }).refine((u) => u.endsWith('.fifo'), {
+        message: 'must be a FIFO queue URL ending in .fifo (per-credential ordering and dedupe)',
+      }),
+      connection: name.optional(),
+    }),
+    z.strictObject({
+      type: z.literal('pubsub'),
+      project: z.string().regex(/^[a-z][a-z0-9-]{4,28}[a-z0-9]$/, 'must be a GCP project id'),
+      topic: z.string().regex(/^[A-Za-z][A-Za-z0-9._~+%-]{2,254}$/, 'must be a Pub/Sub topic id'),
+      /** host:port of a Pub/Sub emulator; plaintext, for sandboxes only. */
+      endpoint: z
+        .string()
+        .regex(/^[^:\s]+:\d+$/, 'must be host:port')
+        .optional(),
+    }),
+  ],
+  { error: 'must have type sqs or pubsub' },
+);
+
+/** Where notices go; every URL is a secret reference (incoming-webhook URLs are credentials). */
+export const notifier = z.discriminatedUnion(
+  'type',
+  [
+    z.strictObject({ type: z.literal('slack'), url: secretRef }),
+    z.strictObject({ type: z.literal('webhook'), url: secretRef }),
+    z.strictObject({
+      type: z.literal('gitlab-issue'),
+      connection: name.optional(),
+      project: z.union([z.string().min(1), z.number().int().positive()]),
+    }),
+  ],
+  { error: 'must have type slack, webhook or gitlab-issue' },
+);
+
+export const notifications = z
+  .strictObject({
+    notifiers: z.array(notifier).default([]),
+  })
+  .prefault({});
+
 export const configSchema = z.strictObject({
   $schema: z.string().optional(),
   version: z.literal(1, { error: 'must be 1 (the only configuration version)' }),
@@ -273,6 +423,9 @@ export const configSchema = z.strictObject({
   connections,
   credentials: z.array(credential).default([]),
   watchers: z.array(watcher).default([]),
+  webhooks,
+  queue: queue.optional(),
+  notifications,
 });
 
 export type RawConfig = z.input<typeof configSchema>;
@@ -282,3 +435,6 @@ export type StoreSpec = z.output<typeof store>;
 export type SinkSpec = z.output<typeof sink>;
 export type SecretRef = z.output<typeof secretRef>;
 export type WatcherSpec = z.output<typeof watcher>;
+export type WebhooksSpec = z.output<typeof webhooks>;
+export type QueueSpec = z.output<typeof queue>;
+export type NotifierSpec = z.output<typeof notifier>;

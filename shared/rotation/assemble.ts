@@ -5,10 +5,16 @@
  */
 import type { Connections } from '../config/connections.js';
 import type { ResolvedCredential } from '../config/load.js';
+import { describeRef, isRegistryKind, type RegistryKind } from '../registry/config-checks.js';
+import { MergingDockerConfigSink } from '../registry/merge-sink.js';
 import { GitHubSecretSink } from '../sinks/github-secrets/sink.js';
 import { GitLabVariableSink } from '../sinks/gitlab-variables/sink.js';
 import { GitLabAccessTokenSource } from '../sources/gitlab/access-token.js';
 import { GitLabDeployTokenSource } from '../sources/gitlab/deploy-token.js';
+import { ArtifactRegistrySource } from '../sources/registry/artifact-registry/source.js';
+import { BasicAuthRegistrySource } from '../sources/registry/basic-auth/source.js';
+import type { RegistryTarget } from '../sources/registry/common.js';
+import { EcrAuthorizationTokenSource } from '../sources/registry/ecr/source.js';
 import { AwsSecretsManagerStore } from '../stores/aws-secrets-manager/store.js';
 import { GcpSecretManagerStore } from '../stores/gcp-secret-manager/store.js';
 import type { RotationTarget } from './engine.js';
@@ -20,6 +26,10 @@ const DEFAULT_SCOPES: Record<ResolvedCredential['kind'], string[]> = {
   'gitlab-group-access-token': ['read_api'],
   'gitlab-personal-access-token': ['read_api'],
   'gitlab-deploy-token': ['read_registry'],
+  // Registry credentials have no scopes; their permissions live at the registry.
+  'registry-basic-auth': [],
+  'aws-ecr': [],
+  'gcp-artifact-registry': [],
 };
 
 export async function assembleTarget(
@@ -29,7 +39,7 @@ export async function assembleTarget(
   const [source, stores, sinks] = await Promise.all([
     buildSource(credential, connections),
     Promise.all(credential.stores.map((s) => buildStore(s, connections))),
-    Promise.all(credential.sinks.map((s) => buildSink(s, connections))),
+    Promise.all(credential.sinks.map((s) => buildSink(s, connections, credential.registry))),
   ]);
   const policy: RotationTarget['policy'] = {
     lifetimeMs: credential.policy.lifetime,
@@ -51,6 +61,7 @@ async function buildSource(
   c: ResolvedCredential,
   connections: Connections,
 ): Promise<CredentialSource> {
+  if (isRegistryKind(c.kind)) return buildRegistrySource(c, connections);
   const { url, client } = await connections.gitlab(c.source.connection);
   const scopes = c.policy.scopes ?? DEFAULT_SCOPES[c.kind];
   const tokenName = c.source.tokenName ?? c.name;
@@ -66,12 +77,13 @@ async function buildSource(
       scopes,
       ...(c.source.username ? { username: c.source.username } : {}),
       fetch: connections.fetch,
+      ...(c.registry ? { registry: registryTarget(c, connections) } : {}),
     });
   }
   const resource = c.source.project ?? c.source.group;
   return new GitLabAccessTokenSource({
     credential: c.name,
-    kind: c.kind,
+    kind: c.kind as Exclude<ResolvedCredential['kind'], 'gitlab-deploy-token' | RegistryKind>,
     gitlabUrl: url,
     client,
     ...(resource !== undefined ? { resource } : {}),
@@ -82,6 +94,54 @@ async function buildSource(
     strategy: c.policy.strategy,
     clientFor: connections.gitlabClientFor(url),
   });
+}
+
+/** One case per registry kind; each kind is one folder in shared/sources/registry/. */
+async function buildRegistrySource(
+  c: ResolvedCredential,
+  connections: Connections,
+): Promise<CredentialSource> {
+  const target = registryTarget(c, connections);
+  const at = `credentials.${c.name}.source`;
+  switch (c.kind) {
+    case 'registry-basic-auth':
+      return new BasicAuthRegistrySource({
+        credential: c.name,
+        target,
+        username: c.source.username ?? '',
+        readPassword: () => connections.resolve(c.source.password!, `${at}.password`),
+        passwordLocation: describeRef(c.source.password!),
+      });
+    case 'aws-ecr':
+      return new EcrAuthorizationTokenSource({
+        credential: c.name,
+        client: await connections.ecr(c.source.connection),
+        ...(c.source.registryId ? { registryId: c.source.registryId } : {}),
+        target,
+      });
+    default:
+      return new ArtifactRegistrySource({
+        credential: c.name,
+        mode: c.source.mode ?? 'access-token',
+        serviceAccount: c.source.serviceAccount!,
+        readKey: () => connections.resolve(c.source.key!, `${at}.key`),
+        keyLocation: describeRef(c.source.key!),
+        ...(c.source.iamUrl ? { iamUrl: c.source.iamUrl } : {}),
+        target,
+        fetch: connections.fetch,
+      });
+  }
+}
+
+/** Where a credential is verified: its registry and, when configured, the image to pull. */
+function registryTarget(c: ResolvedCredential, connections: Connections): RegistryTarget {
+  return {
+    registry: c.registry ?? '',
+    ...(c.verify?.repository ? { repository: c.verify.repository } : {}),
+    ...(c.verify?.reference ? { reference: c.verify.reference } : {}),
+    ...(c.verify?.push ? { push: true } : {}),
+    fetch: connections.fetch,
+  };
 }
 
 async function buildStore(
@@ -101,6 +161,7 @@ async function buildStore(
 async function buildSink(
   s: ResolvedCredential['sinks'][number],
   connections: Connections,
+  registry?: string,
 ): Promise<CredentialSink> {
   if (s.type === 'gitlab-variable') {
     const { client } = await connections.gitlab(s.connection);
@@ -109,7 +170,7 @@ async function buildSink(
       : s.project !== undefined
         ? { project: s.project }
         : { group: s.group! };
-    return new GitLabVariableSink({
+    const sink = new GitLabVariableSink({
       client,
       level,
       key: s.key,
@@ -120,6 +181,7 @@ async function buildSink(
       variableType: s.variableType,
       template: s.value,
     });
+    return s.merge && registry ? new MergingDockerConfigSink(sink, registry) : sink;
   }
   const octokit = await connections.github(s.connection);
   const scope = s.organization

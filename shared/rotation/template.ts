@@ -1,14 +1,23 @@
 /**
  * The value template of a sink: how a credential becomes the text a consumer holds.
- * Four variables, the same set the configuration schema allows:
- * `{{token}}`, `{{username}}`, `{{registry}}` and `{{dockerAuthConfig}}`, the compact
+ * Five variables, the same set the configuration schema allows:
+ * `{{token}}`, `{{username}}`, `{{registry}}`, `{{dockerAuthConfig}}`, the compact
  * `~/.docker/config.json` document `{"auths":{"<registry>":{"auth":"<base64 user:token>"}}}`
- * that `docker login` would write. Pure: no I/O, no clock.
+ * that `docker login` would write, and `{{dockerConfigJson}}`, the same with `username`
+ * and `password` in the entry, as a Kubernetes `.dockerconfigjson` holds it
+ * (shared/registry/docker-config.ts). Pure: no I/O, no clock.
  */
 import { ValidationError } from '../errors.js';
+import { dockerAuthConfig, dockerConfigJson } from '../registry/docker-config.js';
 import type { RenderContext } from './types.js';
 
-export const TEMPLATE_VARIABLES = ['token', 'username', 'registry', 'dockerAuthConfig'] as const;
+export const TEMPLATE_VARIABLES = [
+  'token',
+  'username',
+  'registry',
+  'dockerAuthConfig',
+  'dockerConfigJson',
+] as const;
 export type TemplateVariable = (typeof TEMPLATE_VARIABLES)[number];
 
 const PLACEHOLDER = /\{\{([^{}]*)\}\}/g;
@@ -21,13 +30,11 @@ const MISSING_FIX: Record<Exclude<TemplateVariable, 'token'>, string> = {
     'no registry host is configured for this credential: set the registry, or remove {{registry}} from the template',
   dockerAuthConfig:
     '{{dockerAuthConfig}} needs both a username and a registry host: use it only for a credential that has a username (deploy token) and a configured registry',
+  dockerConfigJson:
+    '{{dockerConfigJson}} needs both a username and a registry host: use it only for a credential that has a username (deploy token, registry credential) and a configured registry',
 };
 
-/** The Docker client's config document for one registry, compact JSON. */
-export function dockerAuthConfig(registry: string, username: string, token: string): string {
-  const auth = Buffer.from(`${username}:${token}`, 'utf8').toString('base64');
-  return JSON.stringify({ auths: { [registry]: { auth } } });
-}
+export { dockerAuthConfig } from '../registry/docker-config.js';
 
 function variableValue(name: string, ctx: RenderContext): string {
   let value: string | undefined;
@@ -43,6 +50,10 @@ function variableValue(name: string, ctx: RenderContext): string {
     case 'dockerAuthConfig':
       if (ctx.registry !== undefined && ctx.username !== undefined)
         value = dockerAuthConfig(ctx.registry, ctx.username, ctx.token);
+      break;
+    case 'dockerConfigJson':
+      if (ctx.registry !== undefined && ctx.username !== undefined)
+        value = dockerConfigJson(ctx.registry, ctx.username, ctx.token);
       break;
     default:
       throw new ValidationError(

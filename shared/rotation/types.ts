@@ -18,9 +18,16 @@ export interface StoredCredential {
   kind: CredentialKind;
   /** The credential's name in credrot's configuration. */
   credential: string;
-  /** Source-side id of this token (GitLab token id). */
+  /**
+   * Source-side id of this token (GitLab token id). Registry kinds without a numeric id
+   * use 0 (ECR tokens, basic-auth passwords, access tokens) or, for a service-account
+   * key, the first 48 bits of its key id (the full id is inside the key itself).
+   */
   sourceId: number;
-  /** Base URL of the GitLab instance that minted it. */
+  /**
+   * Base URL of the service that minted it: the GitLab instance; for registry kinds the
+   * minting API (ECR, IAM) or the registry itself (basic-auth credentials).
+   */
   gitlabUrl: string;
   projectId?: number;
   groupId?: number;
@@ -62,8 +69,13 @@ export interface CredentialSource {
    * on an ambiguous failure they throw, and the engine's orphan recovery cleans up.
    */
   mint(request: MintRequest): Promise<StoredCredential>;
-  /** Proves the value works by authenticating with it. Throws VerificationError. */
-  verify(value: StoredCredential): Promise<void>;
+  /**
+   * Proves the value works by authenticating with it. Throws VerificationError. May
+   * resolve to a one-line, secret-free description of the proof (shown as the verify
+   * step's detail, e.g. the registry hops and their statuses).
+   */
+  // biome-ignore lint/suspicious/noConfusingVoidType: most sources resolve to nothing (Promise<void>)
+  verify(value: StoredCredential): Promise<void | string>;
   /** Revokes from saved state. Idempotent: already revoked or gone counts as success. */
   revoke(value: StoredCredential): Promise<void>;
   /** What the source says about a stored value now, without using the token itself. */

@@ -105,3 +105,50 @@ describe('personal access token self-rotation', () => {
     expect(rotates).toHaveLength(2);
   });
 });
+
+describe('the first self-rotation', () => {
+  it('refuses a connection token that is already dead instead of presenting it to rotate', async () => {
+    const user = sandbox.gitlab.createUser({ username: 'dead-bot' });
+    const seeded = sandbox.gitlab.seedToken({
+      userId: user.id,
+      name: 'dead',
+      scopes: ['api'],
+      expiresAt: date(sandbox.gitlab.now().getTime() + 3 * DAY),
+    });
+    await fetch(`${sandbox.endpoints.gitlab.url}/api/v4/personal_access_tokens/self`, {
+      method: 'DELETE',
+      headers: { 'private-token': seeded.token },
+    });
+    const dir = await mkdtemp(join(tmpdir(), 'credrot-pat-dead-'));
+    const file = join(dir, 'credrot.config.yaml');
+    const { aws } = sandbox.endpoints;
+    await writeFile(
+      file,
+      `version: 1
+connections:
+  gitlab:
+    main: { url: ${sandbox.endpoints.gitlab.url}, token: { env: GITLAB_TOKEN } }
+  aws:
+    main: { region: ${aws.region}, endpoint: ${aws.endpoint}, accessKeyId: { env: AWS_KEY }, secretAccessKey: { env: AWS_SECRET } }
+credentials:
+  - name: dead-pat
+    kind: gitlab-personal-access-token
+    policy: { lifetime: 30d, scopes: [api] }
+    stores: [{ type: aws-secrets-manager, secretId: credrot/dead-pat }]
+`,
+    );
+    const before = sandbox.gitlab.router.calls.filter(
+      (c) => c.operation === 'gitlab.rotateSelfPersonalToken',
+    ).length;
+    const out = await credrot(['rotate', 'dead-pat', '--config', file], {
+      ...env,
+      GITLAB_TOKEN: seeded.token,
+    });
+    expect(out.code).toBe(1);
+    expect(out.stdout).toMatch(/connection's token is not active/);
+    const after = sandbox.gitlab.router.calls.filter(
+      (c) => c.operation === 'gitlab.rotateSelfPersonalToken',
+    ).length;
+    expect(after).toBe(before);
+  });
+});

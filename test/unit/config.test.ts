@@ -154,11 +154,180 @@ describe('configuration', () => {
     expect(problems.join('\n')).not.toContain('s3cr3tvalue');
   });
 
+  it('loads the deployed sections: webhook secrets as references, sizes in bytes, the queue and notifiers', () => {
+    const config = parseConfig(
+      `${VALID}webhooks:
+  gitlab:
+    secret: { aws: { secretId: credrot-settings/prod/gitlab-hook } }
+    previousSecret: { env: OLD_HOOK_SECRET }
+    maxBodySize: 256KiB
+    commandWindow: 2h
+  github:
+    secret: { env: GITHUB_HOOK_SECRET }
+queue: { type: sqs, url: https://sqs.eu-west-1.amazonaws.com/123456789012/credrot-prod-jobs.fifo }
+notifications:
+  notifiers:
+    - { type: slack, url: { env: SLACK_WEBHOOK_URL } }
+    - { type: gitlab-issue, project: platform/ops }
+`,
+      FILE,
+    );
+    expect(config.webhooks.gitlab?.maxBodySize).toBe(256 * 1024);
+    expect(config.webhooks.gitlab?.commandWindow).toBe(2 * 3_600_000);
+    expect(config.webhooks.github).toMatchObject({ maxBodySize: 1024 * 1024, connection: 'gh' });
+    expect(config.queue).toMatchObject({ type: 'sqs', connection: 'prod' });
+    expect(config.notifications.notifiers[1]).toMatchObject({ connection: 'main' });
+  });
+
+  it('refuses a literal webhook secret, a standard (non-FIFO) queue and an unknown notifier type', () => {
+    const problems = problemsOf(`${VALID}webhooks:
+  gitlab: { secret: hunter2-literal }
+queue: { type: sqs, url: https://sqs.eu-west-1.amazonaws.com/123456789012/jobs }
+notifications:
+  notifiers:
+    - { type: pager, url: { env: X } }
+`);
+    expect(problems.join('\n')).toMatch(/webhooks\.gitlab\.secret: must not be a literal secret/);
+    expect(problems.join('\n')).toMatch(/queue\.url: must be a FIFO queue URL/);
+    expect(problems.join('\n')).toMatch(/notifications\.notifiers\[0\]/);
+    expect(problems.join('\n')).not.toContain('hunter2');
+  });
+
   it('keeps the committed JSON Schema in step with the zod schema (run npm run schema)', async () => {
     const committed = await readFile(
       new URL('../../credrot.config.schema.json', import.meta.url),
       'utf8',
     );
     expect(committed).toBe(configJsonSchema());
+  });
+});
+
+describe('registry credentials in the configuration', () => {
+  const HEADER = VALID.slice(0, VALID.indexOf('credentials:'));
+  const STORE = 'stores: [{ type: aws-secrets-manager, secretId: credrot/x }]';
+
+  it('loads the three registry kinds, each source on the connection its kind uses', () => {
+    const config = parseConfig(
+      `${HEADER}credentials:
+  - name: ecr
+    kind: aws-ecr
+    registry: 123456789012.dkr.ecr.eu-west-1.amazonaws.com
+    verify: { repository: team/app, reference: v1 }
+    source: { registryId: '123456789012' }
+    ${STORE}
+  - name: ar
+    kind: gcp-artifact-registry
+    registry: europe-docker.pkg.dev
+    source: { serviceAccount: puller@p.iam.gserviceaccount.com, mode: key, key: { gcp: { secret: credrot-key } } }
+    ${STORE}
+  - name: robot
+    kind: registry-basic-auth
+    registry: registry.example.com:5000
+    source: { username: ci, password: { aws: { secretId: registry/ci } } }
+    ${STORE}
+    sinks:
+      - { type: gitlab-variable, project: platform/app, key: DOCKER_AUTH_CONFIG, variableType: file, masked: false, protected: true, merge: true, value: '{{dockerAuthConfig}}' }
+`,
+      FILE,
+    );
+    const [ecr, ar, robot] = config.credentials;
+    expect(ecr).toMatchObject({
+      kind: 'aws-ecr',
+      source: { connection: 'prod', registryId: '123456789012' },
+    });
+    expect(ecr?.verify).toEqual({ repository: 'team/app', reference: 'v1' });
+    expect(ar?.source).toMatchObject({
+      connection: '',
+      mode: 'key',
+      key: { gcp: { secret: 'credrot-key' } },
+    });
+    expect(robot?.sinks[0]).toMatchObject({ merge: true, variableType: 'file' });
+  });
+
+  it('refuses a literal registry password, and a registry credential without a registry', () => {
+    const problems = problemsOf(`${HEADER}credentials:
+  - name: robot
+    kind: registry-basic-auth
+    source: { username: ci, password: hunter2-literal }
+    ${STORE}
+`);
+    expect(problems.join('\n')).toMatch(
+      /credentials\[0\]\.source\.password: must not be a literal secret/,
+    );
+    expect(problems.join('\n')).not.toContain('hunter2-literal');
+  });
+
+  it('asks for the registry, the username and the password of a basic-auth credential', () => {
+    const problems = problemsOf(`${HEADER}credentials:
+  - name: robot
+    kind: registry-basic-auth
+    source: { project: a/b }
+    ${STORE}
+`);
+    expect(problems).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(
+          /^credentials\[0\]: a registry-basic-auth credential needs registry: <host\[:port\]>/,
+        ),
+        expect.stringMatching(
+          /^credentials\[0\]\.source\.project: a registry-basic-auth has no project/,
+        ),
+        expect.stringMatching(/^credentials\[0\]\.source\.username: is required/),
+        expect.stringMatching(
+          /^credentials\[0\]\.source\.password: is required: where a person puts the password/,
+        ),
+      ]),
+    );
+  });
+
+  it('refuses merge where the value cannot be read back: a GitHub secret and a hidden variable', () => {
+    const problems = problemsOf(`${HEADER}credentials:
+  - name: dt
+    kind: gitlab-deploy-token
+    registry: registry.example.com
+    source: { project: platform/app }
+    ${STORE}
+    sinks:
+      - { type: github-secret, repository: acme/app, name: DOCKER_AUTH, merge: true, value: '{{dockerAuthConfig}}' }
+      - { type: gitlab-variable, project: platform/app, key: DAC, hidden: true, merge: true, value: '{{dockerAuthConfig}}' }
+`).join('\n');
+    expect(problems).toMatch(
+      /credentials\[0\]\.sinks\[0\]\.merge: cannot merge into a GitHub secret: GitHub never returns a secret’s value/,
+    );
+    expect(problems).toMatch(
+      /credentials\[0\]\.sinks\[1\]\.merge: cannot merge into a hidden variable/,
+    );
+  });
+
+  it('says why a Docker config in a masked GitLab variable cannot be masked, and how to hold it instead', () => {
+    const problems = problemsOf(`${HEADER}credentials:
+  - name: dt
+    kind: gitlab-deploy-token
+    registry: registry.example.com
+    source: { project: platform/app }
+    ${STORE}
+    sinks:
+      - { type: gitlab-variable, project: platform/app, key: DAC, value: '{{dockerConfigJson}}' }
+`);
+    expect(problems).toEqual([
+      expect.stringMatching(
+        /^credentials\[0\]\.sinks\[0\]\.masked: a Docker config is JSON .* which GitLab cannot mask .*set masked: false and variableType: file, with protected: true/,
+      ),
+    ]);
+  });
+
+  it('refuses options of another kind and an ECR grace period longer than its 12-hour token', () => {
+    const problems = problemsOf(`${HEADER}credentials:
+  - name: ecr
+    kind: aws-ecr
+    registry: 123456789012.dkr.ecr.eu-west-1.amazonaws.com
+    source: { serviceAccount: a@b.iam.gserviceaccount.com }
+    policy: { gracePeriod: 12h }
+    ${STORE}
+`).join('\n');
+    expect(problems).toMatch(
+      /source\.serviceAccount: only gcp-artifact-registry credentials use serviceAccount/,
+    );
+    expect(problems).toMatch(/policy\.gracePeriod: must be shorter than 12h/);
   });
 });

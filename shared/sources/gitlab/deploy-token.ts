@@ -4,9 +4,12 @@
  * after the grace period. Deploy tokens have no description, so the marker that lets a
  * later run find an orphan lives in the name.
  *
- * Deploy tokens cannot call the REST API, so they are verified where they are used: a
- * token with a registry scope asks GitLab's registry token endpoint (`/jwt/auth`) for a
- * pull token, exactly as `docker login` does; other tokens are checked by their metadata.
+ * Deploy tokens cannot call the REST API, so they are verified where they are used. When
+ * the credential names its registry, the new token logs in to that registry and reads the
+ * configured image's manifest, the whole `docker login` + pull flow (shared/registry); a
+ * refusal there (401/403) rolls the rotation back. Without a registry, a token with a
+ * registry scope asks GitLab's registry token endpoint (`/jwt/auth`) for a pull token;
+ * other tokens are checked by their metadata.
  */
 import { PermissionError, ProviderError, VerificationError } from '../../errors.js';
 import { createPolicyFetch, type Fetch } from '../../http/policy-fetch.js';
@@ -17,6 +20,7 @@ import type {
   SourceStatus,
   StoredCredential,
 } from '../../rotation/types.js';
+import { proveAtRegistry, type RegistryTarget } from '../registry/common.js';
 import { type GitLabClient, isNotFound } from './client.js';
 import { marker, parseMarker } from './marker.js';
 
@@ -29,6 +33,8 @@ export interface DeployTokenSourceOptions {
   scopes: string[];
   username?: string;
   fetch?: Fetch;
+  /** The registry the token is used at; verify then proves it there (repository default: the project's). */
+  registry?: RegistryTarget;
 }
 
 interface DeployTokenView {
@@ -102,7 +108,15 @@ export class GitLabDeployTokenSource implements CredentialSource {
     return out;
   }
 
-  async verify(value: StoredCredential): Promise<void> {
+  async verify(value: StoredCredential): Promise<string | undefined> {
+    if (this.options.registry) {
+      const target = this.options.registry;
+      const where = await this.where();
+      // A project token pulls its own project's image unless the config names another.
+      const repository =
+        target.repository ?? (where.projectId !== undefined ? where.path : undefined);
+      return proveAtRegistry({ ...target, ...(repository ? { repository } : {}) }, value);
+    }
     const registry = this.options.scopes.some(
       (s) => s === 'read_registry' || s === 'write_registry',
     );

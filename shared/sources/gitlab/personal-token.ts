@@ -105,6 +105,19 @@ export class PersonalTokens {
       }
     }
     const client = current ? this.options.clientFor(current.token) : this.options.client;
+    if (!current) {
+      // The first rotation presents the connection's own token: a harmless GET first, so
+      // a dead one (often the original, rotated away by an earlier run) never reaches rotate.
+      const self = (await client.PersonalAccessTokens.show().catch((err: unknown) => {
+        if (err instanceof ProviderError && err.status === 401) return { active: false };
+        throw err;
+      })) as { active?: boolean };
+      if (!self.active) {
+        throw new PermissionError(
+          `${this.options.credential}: the connection's token is not active, so it cannot rotate itself; create a new token with the api or self_rotate scope and put it in the connection's token reference`,
+        );
+      }
+    }
     const view = (await client.PersonalAccessTokens.rotate('self', {
       expiresAt: req.expiresOn,
     })) as unknown as PersonalTokenView & { token: string };
