@@ -9,12 +9,18 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
-import { parse } from '@cdktf/hcl2json';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bundleGcp, type GcpBundle } from '../../scripts/bundle-gcp.js';
 import { ROOT } from '../support/serverless.js';
 
 type Block = Record<string, unknown>;
+// Loaded by a computed name so that its typings (which pull in the DOM lib and change
+// fetch and Headers types for the whole program) stay out of the type check.
+const HCL2JSON = '@cdktf/hcl2json';
+const { parse } = (await import(HCL2JSON)) as {
+  parse(file: string, content: string): Promise<unknown>;
+};
+
 /** hcl2json's shape: resource.<type>.<name> is a list of blocks; nested blocks are lists too. */
 type Hcl = Record<string, Record<string, Record<string, Block[]>>>;
 
