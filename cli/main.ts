@@ -7,34 +7,33 @@ import { readFileSync, realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { ConfigError } from '../shared/errors.js';
 import { type Command, type CommandIo, UsageError } from './command.js';
-import { checkCommand } from './commands/check.js';
-import { planCommand } from './commands/plan.js';
-import { rotateCommand } from './commands/rotate.js';
-import { statusCommand } from './commands/status.js';
 
 /**
- * Every subcommand, in `--help` order. To add one (`plan`, `rotate`, `status`, `invoke`),
- * write `cli/commands/<name>.ts` exporting a `Command` and list it here.
+ * Every subcommand, in `--help` order, loaded only when it runs: `rotate` pulls in the
+ * GitLab, GitHub, AWS and GCP SDKs, which `check --offline` must not pay for. To add one
+ * (`invoke`), write `cli/commands/<name>.ts` exporting a `Command` and list it here.
  */
-const COMMANDS: readonly Command[] = [
-  checkCommand,
-  planCommand,
-  rotateCommand,
-  statusCommand,
-  // invokeCommand,
+const COMMANDS: ReadonlyArray<{ name: string; load: () => Promise<Command> }> = [
+  { name: 'check', load: async () => (await import('./commands/check.js')).checkCommand },
+  { name: 'plan', load: async () => (await import('./commands/plan.js')).planCommand },
+  { name: 'rotate', load: async () => (await import('./commands/rotate.js')).rotateCommand },
+  { name: 'status', load: async () => (await import('./commands/status.js')).statusCommand },
+  { name: 'invoke', load: async () => (await import('./commands/invoke.js')).invokeCommand },
 ];
 
 const EXIT_USAGE = 2;
 
-function mainHelp(): string {
-  const width = Math.max(...COMMANDS.map((command) => command.name.length));
+/** The overview; loads every command for its summary (help is rare, a run is not). */
+async function mainHelp(): Promise<string> {
+  const commands = await Promise.all(COMMANDS.map((entry) => entry.load()));
+  const width = Math.max(...commands.map((command) => command.name.length));
   return [
     'credrot — rotate CI/CD credentials before they expire',
     '',
     'Usage: credrot <command> [options]',
     '',
     'Commands:',
-    ...COMMANDS.map((command) => `  ${command.name.padEnd(width)}  ${command.summary}`),
+    ...commands.map((command) => `  ${command.name.padEnd(width)}  ${command.summary}`),
     '',
     'Options:',
     "  -h, --help     show this help, or a command's help: credrot <command> --help",
@@ -58,14 +57,14 @@ export async function run(argv: readonly string[], io: CommandIo = processIo()):
   try {
     const [first, ...rest] = argv;
     if (first === undefined) {
-      io.stderr(mainHelp());
+      io.stderr(await mainHelp());
       return EXIT_USAGE;
     }
     if (first === '-h' || first === '--help' || first === 'help') {
       const topic = first === 'help' ? rest[0] : undefined;
-      const command = COMMANDS.find((candidate) => candidate.name === topic);
-      if (topic !== undefined && !command) throw unknownCommand(topic);
-      io.stdout(command ? command.help : mainHelp());
+      const entry = COMMANDS.find((candidate) => candidate.name === topic);
+      if (topic !== undefined && !entry) throw unknownCommand(topic);
+      io.stdout(entry ? (await entry.load()).help : await mainHelp());
       return 0;
     }
     if (first === '-V' || first === '--version') {
@@ -75,9 +74,9 @@ export async function run(argv: readonly string[], io: CommandIo = processIo()):
     if (first.startsWith('-')) {
       throw new UsageError(`unknown option '${first}' (see 'credrot --help')`);
     }
-    const command = COMMANDS.find((candidate) => candidate.name === first);
-    if (!command) throw unknownCommand(first);
-    return await command.run(rest, io);
+    const entry = COMMANDS.find((candidate) => candidate.name === first);
+    if (!entry) throw unknownCommand(first);
+    return await (await entry.load()).run(rest, io);
   } catch (error) {
     return report(error, io);
   }
