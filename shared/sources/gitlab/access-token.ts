@@ -24,7 +24,7 @@
  */
 
 import type { CredentialKind } from '../../config/schema.js';
-import { PermissionError, ProviderError, VerificationError } from '../../errors.js';
+import { ProviderError, VerificationError } from '../../errors.js';
 import type {
   CredentialSource,
   MintRequest,
