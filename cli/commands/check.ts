@@ -5,7 +5,7 @@
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 
-import { exitCodeFor } from '../../shared/check/finding.js';
+import { byUrgency, exitCodeFor, type Finding } from '../../shared/check/finding.js';
 import {
   formatJson,
   formatPrometheus,
@@ -14,6 +14,7 @@ import {
   type OutputFormat,
 } from '../../shared/check/format.js';
 import { scan } from '../../shared/check/scan.js';
+import type { Config } from '../../shared/config/load.js';
 import { loadConfig } from '../../shared/config/load.js';
 import type { Thresholds } from '../../shared/expiry/types.js';
 import { parseDuration } from '../../shared/util/duration.js';
@@ -21,40 +22,49 @@ import { type Command, type CommandIo, UsageError, usageErrorFrom } from '../com
 
 const HELP = `Usage: credrot check [options]
 
-Evaluate every credential the configuration watches (certificates, bundles, kubeconfigs,
-webhook caBundles, JWTs, Docker configs, TLS endpoints) and print them, most urgent first:
+Evaluate every credential the configuration names and print them, most urgent first:
 expired, not-yet-valid, critical, unknown, warning, ok.
+
+- watchers: certificates, bundles, kubeconfigs, webhook caBundles, JWTs, Docker configs
+  and TLS endpoints;
+- credentials (unless --offline): the expiry GitLab reports for the value consumers hold
+  now, whether it is due for rotation (as 'credrot plan' decides), what every store holds,
+  and the store's own rotation schedule or expiry (AWS DescribeSecret; GCP expire_time and
+  next_rotation_time). A credential with no stored value yet is reported as unknown.
 
 Options:
   -c, --config <file>     configuration file (default: $CREDROT_CONFIG, else ./credrot.config.yaml)
   -f, --format <format>   table (default), json or prometheus
+      --offline           check the watchers only: no network, no credentials
       --warn <duration>   warning threshold, e.g. 30d; overrides the configuration
       --critical <dur>    critical threshold, e.g. 7d; overrides the configuration
       --now <instant>     evaluate as of this ISO 8601 instant instead of the current time,
                           e.g. 2025-06-01T00:00:00Z (for reproducible reports and tests)
-      --timeout <dur>     per TLS endpoint handshake timeout (default 10s)
+      --timeout <dur>     per TLS endpoint handshake, and per credential for its API calls
+                          (default 10s)
   -h, --help              show this help
 
 Durations: a number and a unit, s m h d w (45s, 90m, 12h, 30d, 2w).
 
-Status: expired (now >= notAfter), not-yet-valid (now < notBefore), critical (less than
-the critical threshold left), warning (less than the warning threshold left), ok, and
-unknown (no expiry information, or the input could not be read: the error names the file).
+Status: expired (now >= notAfter, or GitLab reports the value revoked), not-yet-valid
+(now < notBefore), critical (less than the critical threshold left), warning (less than
+the warning threshold left), ok, and unknown (no expiry information, no stored value yet,
+or the input could not be read: the error names the file or the connection and the fix).
 DUE says whether the credential has reached its renewal time: renewBefore when
 configured and shorter than the lifetime, else when a third of its lifetime remains.
 
 Exit codes:
   0  every credential is ok
-  1  at least one warning, or a credential without expiry information
-  2  at least one critical, expired or not-yet-valid credential, an unreadable input,
-     or a configuration or usage error
+  1  at least one warning, or a credential without expiry information or stored value
+  2  at least one critical, expired or not-yet-valid credential, an unreadable input or
+     unreachable connection, or a configuration or usage error
 
 Secret values are never printed: only SHA-256 fingerprints (first 8 hex characters).
 `;
 
 export const checkCommand: Command = {
   name: 'check',
-  summary: 'report when every watched credential expires, most urgent first',
+  summary: 'report when every watched and rotated credential expires, most urgent first',
   help: HELP,
   run: runCheck,
 };
@@ -78,17 +88,42 @@ async function runCheck(args: string[], io: CommandIo): Promise<number> {
 
   const file = resolve(io.cwd, values.config ?? io.env['CREDROT_CONFIG'] ?? 'credrot.config.yaml');
   const config = await loadConfig(file);
-  const findings = await scan(config, {
-    now,
-    cwd: io.cwd,
-    ...(thresholds ? { thresholds } : {}),
-    ...(timeoutMs === undefined ? {} : { timeoutMs }),
-  });
+  const live = values.offline !== true && config.credentials.length > 0;
+  const [watched, credentials] = await Promise.all([
+    scan(config, {
+      now,
+      cwd: io.cwd,
+      ...(thresholds ? { thresholds } : {}),
+      ...(timeoutMs === undefined ? {} : { timeoutMs }),
+    }),
+    live ? checkLive(config, io, now, thresholds, timeoutMs) : [],
+  ]);
+  const findings = [...watched, ...credentials].sort(byUrgency);
 
   if (format === 'json') io.stdout(formatJson(findings, now));
   else if (format === 'prometheus') io.stdout(formatPrometheus(findings));
   else io.stdout(formatTable(findings, now));
   return exitCodeFor(findings);
+}
+
+/**
+ * The credentials' half. Imported on demand: it loads the GitLab, AWS and GCP SDKs,
+ * which `--offline` (and a configuration without credentials) never needs.
+ */
+async function checkLive(
+  config: Config,
+  io: CommandIo,
+  now: Date,
+  overrides: Partial<Thresholds> | undefined,
+  timeoutMs: number | undefined,
+): Promise<Finding[]> {
+  const { checkCredentials } = await import('../../shared/check/live.js');
+  return checkCredentials(config, {
+    now,
+    env: io.env,
+    thresholds: { ...config.defaults.thresholds, ...overrides },
+    timeoutMs: timeoutMs ?? 10_000,
+  });
 }
 
 function parse(args: string[]) {
@@ -103,6 +138,7 @@ function parse(args: string[]) {
       critical: { type: 'string' },
       now: { type: 'string' },
       timeout: { type: 'string' },
+      offline: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
   });

@@ -5,10 +5,29 @@
 import type { Reason } from '../expiry/reasons.js';
 import type { ExpiryStatus } from '../expiry/types.js';
 
+/**
+ * Reasons only a live credential has, beyond the expiry policy's (`REASONS`): what the
+ * stores and the source say about the value consumers hold.
+ */
+export const LIVE_REASONS = {
+  /** No store holds a value yet: the first `credrot rotate` mints one. */
+  NoStoredValue: 'NoStoredValue',
+  /** GitLab reports the stored current value as revoked: consumers get 401 now. */
+  RevokedAtSource: 'RevokedAtSource',
+  /** GitLab no longer knows the stored current value (deleted): consumers get 401 now. */
+  MissingAtSource: 'MissingAtSource',
+} as const;
+
+export type FindingReason = Reason | (typeof LIVE_REASONS)[keyof typeof LIVE_REASONS];
+
 export interface Finding {
-  /** The watcher's name from the configuration. */
+  /** The watcher's or credential's name from the configuration. */
   name: string;
-  /** The watcher's kind (`certificate`, `docker-config`, ...). */
+  /**
+   * The watcher's kind (`certificate`, `docker-config`, ...), the credential's kind
+   * (`gitlab-project-access-token`, ...), or `aws-secret` / `gcp-secret` for a store's own
+   * rotation schedule or expiry.
+   */
   kind: string;
   /** File (relative to the working directory when inside it) or URL, plus `#locator` inside it. */
   location: string;
@@ -17,7 +36,7 @@ export interface Finding {
   notAfter?: Date;
   status: ExpiryStatus;
   due: boolean;
-  reason: Reason;
+  reason: FindingReason;
   /** notAfter − now, ms; negative once expired. */
   remainingMs?: number;
   renewAt?: Date;

@@ -17,7 +17,8 @@ const HEADER = ['STATUS', 'NAME', 'KIND', 'LOCATION', 'EXPIRES (UTC)', 'RELATIVE
  * finding: subject, fingerprint and the sentence explaining the decision or the error.
  */
 export function formatTable(findings: readonly Finding[], now: Date): string {
-  if (findings.length === 0) return 'No watchers configured: nothing to check.\n';
+  if (findings.length === 0)
+    return 'Nothing to check: no watchers configured, and no credentials (or --offline).\n';
   const rows = findings.map((finding) => [
     finding.status.toUpperCase(),
     finding.name,
