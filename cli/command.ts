@@ -4,6 +4,8 @@
  * bad arguments and lets every other error reach main's single catch.
  */
 
+import { type ParseArgsConfig, parseArgs } from 'node:util';
+
 export interface CommandIo {
   stdout(text: string): void;
   stderr(text: string): void;
@@ -40,4 +42,43 @@ export function usageErrorFrom(error: unknown, command: string): UsageError | un
     .split(/\.\s/)[0]!
     .replace(/\.$/, '');
   return new UsageError(`${first} (see 'credrot ${command} --help')`);
+}
+
+type OptionSpecs = NonNullable<ParseArgsConfig['options']>;
+type WithHelp<O extends OptionSpecs> = O & { help: { type: 'boolean'; short: 'h' } };
+
+/**
+ * Parses a command's arguments, adding `-h, --help`. Returns undefined once the help was
+ * printed; bad arguments become one `UsageError` line that names the command.
+ */
+export function parseCommandArgs<const O extends OptionSpecs>(
+  command: { name: string; help: string },
+  args: string[],
+  io: CommandIo,
+  options: O,
+  allowPositionals = false,
+) {
+  let parsed: ReturnType<
+    typeof parseArgs<{
+      args: string[];
+      options: WithHelp<O>;
+      allowPositionals: boolean;
+      strict: true;
+    }>
+  >;
+  try {
+    parsed = parseArgs({
+      args,
+      options: { ...options, help: { type: 'boolean', short: 'h' } } as WithHelp<O>,
+      allowPositionals,
+      strict: true,
+    });
+  } catch (error) {
+    throw usageErrorFrom(error, command.name) ?? error;
+  }
+  if ((parsed.values as { help?: boolean }).help) {
+    io.stdout(command.help);
+    return undefined;
+  }
+  return parsed;
 }

@@ -3,7 +3,6 @@
  * Prometheus metrics, exiting with a code a cron job or pipeline can act on.
  */
 import { resolve } from 'node:path';
-import { parseArgs } from 'node:util';
 
 import { byUrgency, exitCodeFor, type Finding } from '../../shared/check/finding.js';
 import {
@@ -18,7 +17,7 @@ import type { Config } from '../../shared/config/load.js';
 import { loadConfig } from '../../shared/config/load.js';
 import type { Thresholds } from '../../shared/expiry/types.js';
 import { parseDuration } from '../../shared/util/duration.js';
-import { type Command, type CommandIo, UsageError, usageErrorFrom } from '../command.js';
+import { type Command, type CommandIo, parseCommandArgs, UsageError } from '../command.js';
 
 const HELP = `Usage: credrot check [options]
 
@@ -70,16 +69,17 @@ export const checkCommand: Command = {
 };
 
 async function runCheck(args: string[], io: CommandIo): Promise<number> {
-  let values: ReturnType<typeof parse>['values'];
-  try {
-    values = parse(args).values;
-  } catch (error) {
-    throw usageErrorFrom(error, 'check') ?? error;
-  }
-  if (values.help) {
-    io.stdout(HELP);
-    return 0;
-  }
+  const parsed = parseCommandArgs(checkCommand, args, io, {
+    config: { type: 'string', short: 'c' },
+    format: { type: 'string', short: 'f' },
+    warn: { type: 'string' },
+    critical: { type: 'string' },
+    now: { type: 'string' },
+    timeout: { type: 'string' },
+    offline: { type: 'boolean' },
+  });
+  if (!parsed) return 0;
+  const { values } = parsed;
   const format = formatOf(values.format);
   const thresholds = thresholdsOf(values.warn, values.critical);
   const now = values.now === undefined ? io.now() : instantOf(values.now);
@@ -123,24 +123,6 @@ async function checkLive(
     env: io.env,
     thresholds: { ...config.defaults.thresholds, ...overrides },
     timeoutMs: timeoutMs ?? 10_000,
-  });
-}
-
-function parse(args: string[]) {
-  return parseArgs({
-    args,
-    strict: true,
-    allowPositionals: false,
-    options: {
-      config: { type: 'string', short: 'c' },
-      format: { type: 'string', short: 'f' },
-      warn: { type: 'string' },
-      critical: { type: 'string' },
-      now: { type: 'string' },
-      timeout: { type: 'string' },
-      offline: { type: 'boolean' },
-      help: { type: 'boolean', short: 'h' },
-    },
   });
 }
 

@@ -6,13 +6,12 @@
  */
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { parseArgs } from 'node:util';
 import { loadConfig } from '../../shared/config/load.js';
 import { MemoryJobQueue } from '../../shared/jobs/memory-queue.js';
 import { jsonLineLog } from '../../shared/metrics/log.js';
 import { memoryMetrics } from '../../shared/metrics/metrics.js';
 import { safeMessage } from '../../shared/rotation/engine.js';
-import { type Command, type CommandIo, UsageError, usageErrorFrom } from '../command.js';
+import { type Command, type CommandIo, parseCommandArgs, UsageError } from '../command.js';
 
 type Handler = (event: never) => Promise<unknown>;
 
@@ -57,30 +56,16 @@ export const invokeCommand: Command = {
   run: runInvoke,
 };
 
-function parse(args: string[]) {
-  return parseArgs({
-    args,
-    allowPositionals: true,
-    options: {
-      event: { type: 'string', short: 'e' },
-      config: { type: 'string', short: 'c' },
-      help: { type: 'boolean', short: 'h' },
-    },
-  });
-}
-
 async function runInvoke(args: string[], io: CommandIo): Promise<number> {
-  let parsed: ReturnType<typeof parse>;
-  try {
-    parsed = parse(args);
-  } catch (error) {
-    throw usageErrorFrom(error, 'invoke') ?? error;
-  }
+  const parsed = parseCommandArgs(
+    invokeCommand,
+    args,
+    io,
+    { event: { type: 'string', short: 'e' }, config: { type: 'string', short: 'c' } },
+    true,
+  );
+  if (!parsed) return 0;
   const { values, positionals } = parsed;
-  if (values.help) {
-    io.stdout(HELP);
-    return 0;
-  }
   const [name, ...extra] = positionals;
   const load = name ? FUNCTIONS[name] : undefined;
   if (!name || !load || extra.length > 0)

@@ -1,9 +1,8 @@
 /** `credrot plan`: what is due and what a rotation would do, with no side effect. */
-import { parseArgs } from 'node:util';
 import { safeMessage } from '../../shared/rotation/engine.js';
 import { mapBounded } from '../../shared/rotation/fleet.js';
 import { type PlanEntry, planTarget } from '../../shared/rotation/plan.js';
-import { type Command, type CommandIo, usageErrorFrom } from '../command.js';
+import { type Command, type CommandIo, parseCommandArgs } from '../command.js';
 import { renderPlan } from '../render/rotation.js';
 import { rotationContext } from '../rotation-context.js';
 
@@ -32,30 +31,19 @@ export const planCommand: Command = {
   run: runPlanCommand,
 };
 
-function parse(args: string[]) {
-  return parseArgs({
+async function runPlanCommand(args: string[], io: CommandIo): Promise<number> {
+  const parsed = parseCommandArgs(
+    planCommand,
     args,
-    allowPositionals: true,
-    options: {
+    io,
+    {
       config: { type: 'string', short: 'c' },
       force: { type: 'boolean' },
       json: { type: 'boolean' },
-      help: { type: 'boolean', short: 'h' },
     },
-  });
-}
-
-async function runPlanCommand(args: string[], io: CommandIo): Promise<number> {
-  let parsed: ReturnType<typeof parse>;
-  try {
-    parsed = parse(args);
-  } catch (error) {
-    throw usageErrorFrom(error, 'plan') ?? error;
-  }
-  if (parsed.values.help) {
-    io.stdout(HELP);
-    return 0;
-  }
+    true,
+  );
+  if (!parsed) return 0;
   return runPlan(io, {
     config: parsed.values.config,
     names: parsed.positionals,

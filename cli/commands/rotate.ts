@@ -2,7 +2,6 @@
  * `credrot rotate`: run the rotation protocol for named credentials or every due one,
  * with live progress on a terminal, a table at the end, or JSON.
  */
-import { parseArgs } from 'node:util';
 import {
   type RotationOutcome,
   rotate,
@@ -10,7 +9,7 @@ import {
   safeMessage,
 } from '../../shared/rotation/engine.js';
 import { mapBounded } from '../../shared/rotation/fleet.js';
-import { type Command, type CommandIo, UsageError, usageErrorFrom } from '../command.js';
+import { type Command, type CommandIo, parseCommandArgs, UsageError } from '../command.js';
 import { renderOutcomes } from '../render/rotation.js';
 import { leaseHolder, rotationContext } from '../rotation-context.js';
 import { runPlan } from './plan.js';
@@ -50,11 +49,12 @@ export const rotateCommand: Command = {
   run: runRotate,
 };
 
-function parse(args: string[]) {
-  return parseArgs({
+async function runRotate(args: string[], io: CommandIo): Promise<number> {
+  const parsed = parseCommandArgs(
+    rotateCommand,
     args,
-    allowPositionals: true,
-    options: {
+    io,
+    {
       config: { type: 'string', short: 'c' },
       'all-due': { type: 'boolean' },
       force: { type: 'boolean' },
@@ -62,23 +62,11 @@ function parse(args: string[]) {
       'dry-run': { type: 'boolean' },
       concurrency: { type: 'string' },
       json: { type: 'boolean' },
-      help: { type: 'boolean', short: 'h' },
     },
-  });
-}
-
-async function runRotate(args: string[], io: CommandIo): Promise<number> {
-  let parsed: ReturnType<typeof parse>;
-  try {
-    parsed = parse(args);
-  } catch (error) {
-    throw usageErrorFrom(error, 'rotate') ?? error;
-  }
+    true,
+  );
+  if (!parsed) return 0;
   const { values, positionals } = parsed;
-  if (values.help) {
-    io.stdout(HELP);
-    return 0;
-  }
   const all = values['all-due'] === true;
   if (all === positionals.length > 0)
     throw new UsageError(

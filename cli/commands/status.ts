@@ -1,9 +1,8 @@
 /** `credrot status <name>`: store versions and labels, sink fingerprints, lease holder. */
-import { parseArgs } from 'node:util';
 import { renderContext, safeMessage } from '../../shared/rotation/engine.js';
 import type { StoredVersion } from '../../shared/rotation/types.js';
 import { fingerprint } from '../../shared/util/fingerprint.js';
-import { type Command, type CommandIo, UsageError, usageErrorFrom } from '../command.js';
+import { type Command, type CommandIo, parseCommandArgs, UsageError } from '../command.js';
 import { rotationContext } from '../rotation-context.js';
 
 const HELP = `Usage: credrot status <name...> [options]
@@ -47,29 +46,15 @@ function view(v: StoredVersion | undefined): VersionView | undefined {
   };
 }
 
-function parse(args: string[]) {
-  return parseArgs({
-    args,
-    allowPositionals: true,
-    options: {
-      config: { type: 'string', short: 'c' },
-      json: { type: 'boolean' },
-      help: { type: 'boolean', short: 'h' },
-    },
-  });
-}
-
 async function runStatus(args: string[], io: CommandIo): Promise<number> {
-  let parsed: ReturnType<typeof parse>;
-  try {
-    parsed = parse(args);
-  } catch (error) {
-    throw usageErrorFrom(error, 'status') ?? error;
-  }
-  if (parsed.values.help) {
-    io.stdout(HELP);
-    return 0;
-  }
+  const parsed = parseCommandArgs(
+    statusCommand,
+    args,
+    io,
+    { config: { type: 'string', short: 'c' }, json: { type: 'boolean' } },
+    true,
+  );
+  if (!parsed) return 0;
   if (parsed.positionals.length === 0)
     throw new UsageError("name at least one credential (see 'credrot status --help')");
   const ctx = await rotationContext(io, parsed.values.config, parsed.positionals, false);
