@@ -84,6 +84,26 @@ export function registerIdentityRoutes(router: Router, world: World): void {
     return { status: 200, body };
   });
 
+  // https://docs.gitlab.com/api/users/#list-users: administrators see every user, bots
+  // included (`exclude_humans` keeps only bot and internal users, `humans` only people,
+  // `without_project_bots` drops project bots); others see people only. Default order is
+  // `id` descending, as GitLab's.
+  router.on('GET', '/api/v4/users', 'gitlab.listUsers', (req) => {
+    const caller = world.authenticate(req);
+    world.requireScope(caller, READ_USER);
+    const q = req.query;
+    const on = (name: string) => q.get(name) === 'true';
+    let users = [...world.users.values()];
+    if (!caller.user.admin || on('humans')) users = users.filter((u) => !u.bot);
+    if (on('exclude_humans')) users = users.filter((u) => u.bot);
+    if (on('without_project_bots'))
+      users = users.filter((u) => world.botResource.get(u.id)?.kind !== 'project');
+    const username = q.get('username');
+    if (username) users = users.filter((u) => u.username.toLowerCase() === username.toLowerCase());
+    users.sort((a, b) => (q.get('sort') === 'asc' ? a.id - b.id : b.id - a.id));
+    return paginate(req, users, (u) => userEntity(req, u));
+  });
+
   router.on('GET', '/api/v4/users/:id', 'gitlab.getUser', (req) => {
     const caller = world.authenticate(req);
     world.requireScope(caller, READ_USER);
@@ -97,6 +117,17 @@ export function registerIdentityRoutes(router: Router, world: World): void {
     const caller = world.authenticate(req);
     world.requireScope(caller, READ);
     return { status: 200, body: groupEntity(req, world.group(caller, req.params['id']!)) };
+  });
+
+  // https://docs.gitlab.com/api/projects/#list-all-projects: the projects the caller can
+  // see (every project for an administrator), `id` ascending here for stable pages.
+  router.on('GET', '/api/v4/projects', 'gitlab.listProjects', (req) => {
+    const caller = world.authenticate(req);
+    world.requireScope(caller, READ);
+    const visible = [...world.projects.values()]
+      .filter((p) => world.projectAccess(caller.user, p) > 0)
+      .sort((a, b) => a.id - b.id);
+    return paginate(req, visible, (p) => projectEntity(req, p));
   });
 
   router.on('GET', '/api/v4/projects/:id', 'gitlab.getProject', (req) => {

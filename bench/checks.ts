@@ -1,0 +1,80 @@
+/**
+ * The issue's goals as checks over one run's figures. The smoke run (CI) keeps only the
+ * ones that do not depend on the machine's speed: call counts, 429s, and agreement.
+ */
+import type { DiscoveryBench } from './discovery.js';
+import type { RotationBench } from './rotation.js';
+
+export interface Check {
+  goal: string;
+  figure: string;
+  ok: boolean;
+  /** True when the check holds on any machine (call counts, not times). */
+  speedIndependent: boolean;
+}
+
+const fixed = (n: number, digits = 2) => n.toFixed(digits);
+
+export function discoveryChecks(d: DiscoveryBench): Check[] {
+  return [
+    {
+      goal: `discovery calls <= ceil(N/100) + groups = ${d.callBound}`,
+      figure: `${d.credrot.calls}`,
+      ok: d.credrot.calls <= d.callBound,
+      speedIndependent: true,
+    },
+    {
+      goal: 'credrot finds exactly the due tokens (and owners) the baseline finds',
+      figure: `${d.credrot.found} vs ${d.naive.found} (${d.due} seeded due)`,
+      ok: d.agree && d.credrot.found === d.due,
+      speedIndependent: true,
+    },
+    {
+      goal: 'no 429 left unhonoured (every 429 waited for and retried)',
+      figure: `${d.credrot.throttled} x 429, ${d.credrot.retries} retries`,
+      ok: d.credrot.retries >= d.credrot.throttled,
+      speedIndependent: true,
+    },
+    {
+      goal: 'discovery wall time <= 1.25 x rate-limit lower bound',
+      figure: `${fixed(d.credrot.overLowerBound)} x`,
+      ok: d.credrot.overLowerBound <= 1.25,
+      speedIndependent: false,
+    },
+    {
+      goal: 'peak memory < 256 MB (whole process, emulator and its world included)',
+      figure: `${fixed(d.credrot.peakRssMb, 0)} MB RSS`,
+      ok: d.credrot.peakRssMb < 256,
+      speedIndependent: false,
+    },
+  ];
+}
+
+export function rotationChecks(r: RotationBench): Check[] {
+  return [
+    {
+      goal: 'every due credential rotated',
+      figure: `${r.rotated} of ${r.credentials}`,
+      ok: r.rotated === r.credentials,
+      speedIndependent: true,
+    },
+    {
+      goal: `rotation calls per credential <= ${4 + 3 * r.sinksEach} (4 source + 3 per sink)`,
+      figure: fixed(r.calls / r.credentials),
+      ok: r.calls <= r.credentials * (4 + 3 * r.sinksEach),
+      speedIndependent: true,
+    },
+    {
+      goal: 'no 429 storm during rotation (every 429 retried)',
+      figure: `${r.throttled} x 429, ${r.retries} retries`,
+      ok: r.retries >= r.throttled,
+      speedIndependent: true,
+    },
+    {
+      goal: 'rotation wall time <= 1.3 x ideal',
+      figure: `${fixed(r.overIdeal)} x`,
+      ok: r.overIdeal <= 1.3,
+      speedIndependent: false,
+    },
+  ];
+}
