@@ -258,7 +258,15 @@ class Run {
     });
 
     const leak = options.reason === 'leak';
-    const replaced = current && current.rotationId !== fresh.rotationId ? current : undefined;
+    // A run that died during promote left the primary promoted already: its current is the
+    // fresh value and the value it replaced is its previous (found by the fault matrix:
+    // SIGKILL during the GCP promote left the old token valid after a zero grace period).
+    const replaced =
+      current && current.rotationId !== fresh.rotationId
+        ? current
+        : current && !primaryState.previousRetired
+          ? primaryState.previous?.value
+          : undefined;
     if (replaced && (leak || target.policy.gracePeriodMs === 0)) {
       await this.step('retire', async () => {
         await target.source.revoke(replaced);
