@@ -3,7 +3,7 @@
  * retry sleeps on the bench clock, and a count of the retries the policy made.
  */
 import { HostLimiter } from '../shared/http/host-limiter.js';
-import { createPolicyFetch } from '../shared/http/policy-fetch.js';
+import { createPolicyFetch, type Fetch } from '../shared/http/policy-fetch.js';
 import { createGitLabClient, type GitLabClient } from '../shared/sources/gitlab/client.js';
 import type { BenchClock } from './clock.js';
 
@@ -11,6 +11,8 @@ export interface MeteredClients {
   admin: GitLabClient;
   /** A client that authenticates with `token`, sharing the limiter and the retry count. */
   clientFor(token: string): GitLabClient;
+  /** The policy fetch all of them use (limiter, retries, the bench clock). */
+  fetch: Fetch;
   limiter: HostLimiter;
   retries(): number;
 }
@@ -33,6 +35,7 @@ export function meteredClients(
   return {
     admin: createGitLabClient({ url, token: adminToken, fetch }),
     clientFor: (token) => createGitLabClient({ url, token, fetch }),
+    fetch,
     limiter,
     retries: () => retries,
   };

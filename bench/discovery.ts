@@ -6,7 +6,7 @@ import { discoverInstanceTokens } from '../shared/discovery/gitlab-instance.js';
 import { naiveDiscovery } from './baseline-naive.js';
 import { meteredClients, nextWindow } from './clients.js';
 import type { BenchClock } from './clock.js';
-import { countCalls, memorySampler } from './meter.js';
+import { memorySampler } from './meter.js';
 import type { BenchWorld } from './world.js';
 
 export interface DiscoverySide {
@@ -59,15 +59,15 @@ export async function benchDiscovery(
 
   await nextWindow(clock);
   const naiveClients = meteredClients(world.url, world.adminToken, clock, options.concurrency);
-  let from = world.gitlab.router.calls.length;
+  let from = await world.callCount();
   let started = performance.now();
   const naiveFound = await naiveDiscovery(naiveClients.admin, world.horizon);
   const naiveWall = performance.now() - started;
-  const naiveCounts = countCalls(world.gitlab, from);
+  const naiveCounts = await world.countCalls(from);
 
   await nextWindow(clock);
   const clients = meteredClients(world.url, world.adminToken, clock, options.concurrency);
-  from = world.gitlab.router.calls.length;
+  from = await world.callCount();
   const memory = memorySampler();
   started = performance.now();
   const found = await discoverInstanceTokens({
@@ -77,7 +77,7 @@ export async function benchDiscovery(
   });
   const wall = performance.now() - started;
   const peak = memory.stop();
-  const counts = countCalls(world.gitlab, from);
+  const counts = await world.countCalls(from);
 
   const key = (id: number, owner: object) => `${id}:${JSON.stringify(owner)}`;
   const naiveKeys = new Set(naiveFound.map((t) => key(t.id, t.owner)));

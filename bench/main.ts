@@ -5,6 +5,7 @@
  *   --tokens --projects --groups --variables --rotations --latency --time-factor
  *   --concurrency --rotation-concurrency   override the defaults (bench/run.ts)
  *   --skip-cold-start --skip-webhook       leave those parts out
+ *   --emulator worker|in-process           where the GitLab emulator runs (default worker)
  */
 import { writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
@@ -28,6 +29,7 @@ const { values } = parseArgs({
     'rotation-concurrency': { type: 'string' },
     'skip-cold-start': { type: 'boolean', default: false },
     'skip-webhook': { type: 'boolean', default: false },
+    emulator: { type: 'string' },
   },
 });
 
@@ -45,6 +47,7 @@ const options: BenchOptions = {
   timeFactor: num(values['time-factor'], base.timeFactor),
   concurrency: num(values.concurrency, base.concurrency),
   rotationConcurrency: num(values['rotation-concurrency'], base.rotationConcurrency),
+  emulator: values.emulator === 'in-process' ? 'in-process' : 'worker',
 };
 
 const log = (line: string) => process.stderr.write(`bench: ${line}\n`);

@@ -20,7 +20,7 @@ export function renderMarkdown(
   const lines = [
     `Command: \`${command}\``,
     '',
-    `World: ${o.tokens} access tokens (${d.due} due before the horizon) across ${o.projects} projects and ${o.groups} groups, ${o.variables} CI/CD variables; ${o.latencyMs} ms latency per GitLab call; GitLab's ${o.rateLimitPerMinute} requests/minute per user with a time factor of ${o.timeFactor} (one emulated minute lasts ${(60 / o.timeFactor).toFixed(1)} s), so the allowed rate is ${((o.rateLimitPerMinute * o.timeFactor) / 60).toFixed(0)} requests/s. Seeded in-process in ${s(run.seedMs)}.`,
+    `World: ${o.tokens} access tokens (${d.due} due before the horizon) across ${o.projects} projects and ${o.groups} groups, ${o.variables} CI/CD variables; ${o.latencyMs} ms latency per GitLab call; GitLab's ${o.rateLimitPerMinute} requests/minute per user with a time factor of ${o.timeFactor} (one emulated minute lasts ${(60 / o.timeFactor).toFixed(1)} s), so the allowed rate is ${((o.rateLimitPerMinute * o.timeFactor) / 60).toFixed(0)} requests/s. Seeded in ${s(run.seedMs)}, the emulator in ${run.emulator === 'worker' ? 'a worker thread' : 'the bench thread'}.`,
     '',
     '### Discovery: what is due across the instance',
     '',
@@ -47,8 +47,11 @@ export function renderMarkdown(
     '### Reading these figures',
     '',
     `- Machine: ${m.cpus} CPUs; 1-minute load average ${m.loadBefore.toFixed(1)} before the discovery and rotation parts, ${m.loadAfter.toFixed(1)} after. Wall times on a busy machine are upper bounds.`,
-    "- The GitLab emulator runs in the bench process (seeded in-process), so credrot and the emulator share one event loop: rotation throughput is bound by that CPU (about 13 calls per credential through gitbeaker on both sides), not by the API budget; no request was refused or delayed by the rate limit beyond the limiter's own pacing.",
-    '- Discovery needs two dependent rounds of calls (first pages, then the rest side by side), so its floor is about 2 round trips plus pages / concurrency x latency, above the rate-limit lower bound when, as here, the budget is far from spent.',
+    run.emulator === 'worker'
+      ? "- The GitLab emulator runs in a worker thread of the bench process (bench/world-host.ts), so credrot's event loop is its own; the emulator still shares the machine's CPUs, and its own cost per call (filtering a 10,000-token or 11,000-user world for every page, serialised in its one thread) adds to the injected latency. Peak memory is the whole process's RSS, the worker and its world included; heap is the bench thread's."
+      : "- The GitLab emulator runs in the bench thread (seeded in-process), so credrot and the emulator share one event loop: wall times include the emulator's work.",
+    "- Discovery needs two dependent rounds of calls (the first pages, which give `x-total-pages`; then every other page side by side, up to the limiter's per-host concurrency), so its floor is two round trips plus the emulator's time to serve the second round; the rate-limit lower bound (calls / allowed rate) is below that floor while, as here, the budget is far from spent.",
+    '- Cold start: see the section above for what "loaded at cold start" and "ships" mean for a split bundle.',
     '- Call counts, 429s and agreement with the baseline do not depend on the machine; `npm run bench -- --smoke` (and test/integration/bench-smoke.test.ts) asserts those.',
   );
   const checks = [...run.checks, ...extras.flatMap((e) => e.checks)];

@@ -13,7 +13,6 @@ import { expiryInstant, GitLabAccessTokenSource } from '../shared/sources/gitlab
 import { MemoryStore } from '../test/unit/support/memory-world.js';
 import { meteredClients, nextWindow } from './clients.js';
 import type { BenchClock } from './clock.js';
-import { countCalls } from './meter.js';
 import { type BenchWorld, isoDay } from './world.js';
 
 /** GitLab calls one rotation makes in a row: list (orphans), status, create, verify, then per sink GET, PUT, GET. */
@@ -45,16 +44,16 @@ export async function benchRotation(
 ): Promise<RotationBench> {
   const clients = meteredClients(world.url, world.adminToken, clock, options.concurrency * 3);
   const now = clock.now();
+  const expiresAt = isoDay(now + 3 * DAY_MS);
+  const seeds = await world.seedRotation({
+    count: options.count,
+    expiresAt,
+    sinkKeys: SINK_KEYS,
+  });
   const targets: RotationTarget[] = [];
-  for (let i = 0; i < options.count; i++) {
-    const projectId = world.projectIds[i % world.projectIds.length]!;
+  for (const [i, seeded] of seeds.entries()) {
+    const { projectId } = seeded;
     const name = `deploy-${i}`;
-    const seeded = world.gitlab.seedToken({
-      projectId,
-      name,
-      scopes: ['read_api'],
-      expiresAt: isoDay(now + 3 * DAY_MS),
-    });
     const current: StoredCredential = {
       token: seeded.token,
       kind: 'gitlab-project-access-token',
@@ -63,25 +62,12 @@ export async function benchRotation(
       gitlabUrl: world.url,
       projectId,
       userId: seeded.userId,
-      expiresAt: expiryInstant(isoDay(now + 3 * DAY_MS)),
+      expiresAt: expiryInstant(expiresAt),
       rotationId: `seed-${i}`,
       mintedAt: new Date(now - 87 * DAY_MS).toISOString(),
     };
     const store = new MemoryStore();
     store.seedCurrent(current);
-    for (const key of SINK_KEYS) {
-      world.gitlab.variables.insert('project', projectId, {
-        key: `${key}_${i}`,
-        value: seeded.token,
-        variable_type: 'env_var',
-        protected: false,
-        masked: true,
-        hidden: false,
-        raw: false,
-        environment_scope: '*',
-        description: null,
-      });
-    }
     targets.push({
       name,
       source: new GitLabAccessTokenSource({
@@ -90,6 +76,7 @@ export async function benchRotation(
         gitlabUrl: world.url,
         client: clients.admin,
         clientFor: clients.clientFor,
+        fetch: clients.fetch,
         resource: projectId,
         tokenName: name,
         scopes: ['read_api'],
@@ -109,7 +96,7 @@ export async function benchRotation(
   }
 
   await nextWindow(clock);
-  const from = world.gitlab.router.calls.length;
+  const from = await world.callCount();
   const started = performance.now();
   const outcomes = await mapBounded(
     targets,
@@ -119,7 +106,7 @@ export async function benchRotation(
     (target) => ({ credential: target.name, result: 'failed' as const, steps: [] }),
   );
   const wallMs = performance.now() - started;
-  const counts = countCalls(world.gitlab, from);
+  const counts = await world.countCalls(from);
   // The verify call authenticates as the new token's bot user: it has its own budget.
   const adminCalls = counts.calls - (counts.byOperation['gitlab.getSelfPersonalToken'] ?? 0);
   const latencyIdealMs =

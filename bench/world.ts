@@ -1,12 +1,15 @@
 /**
- * The bench's GitLab instance, seeded in-process through the emulator's seeding API (no
- * HTTP): `tokens` access tokens across `projects` projects in `groups` groups (a tenth of
- * them group tokens), `variables` CI/CD variables spread over the projects, and a share of
- * tokens due within the discovery horizon.
+ * The bench's GitLab instance, seeded through the emulator's seeding API (no HTTP):
+ * `tokens` access tokens across `projects` projects in `groups` groups (a tenth of them
+ * group tokens), `variables` CI/CD variables spread over the projects, and a share of
+ * tokens due within the discovery horizon. It runs where world-host.ts puts it (a worker
+ * thread by default, so the emulator does not share credrot's event loop); every
+ * operation the bench needs on it is asynchronous for that reason.
  */
 import { createGitLabEmulator, type GitLabEmulator } from '../sandbox/gitlab/index.js';
-import { listen, type RunningServer } from '../sandbox/http.js';
+import { listen } from '../sandbox/http.js';
 import type { BenchClock } from './clock.js';
+import { countCalls, type PhaseCounts } from './meter.js';
 
 export interface WorldSize {
   tokens: number;
@@ -17,9 +20,24 @@ export interface WorldSize {
   dueShare: number;
 }
 
-export interface BenchWorld {
-  gitlab: GitLabEmulator;
-  server: RunningServer;
+/** A token seeded for the rotation phase, with its three CI/CD variables holding it. */
+export interface RotationSeed {
+  projectId: number;
+  id: number;
+  token: string;
+  userId: number;
+}
+
+export interface SeedRotationInput {
+  count: number;
+  /** `YYYY-MM-DD`. */
+  expiresAt: string;
+  /** Variables `${key}_${i}` holding token i, one per key. */
+  sinkKeys: string[];
+}
+
+/** The world's facts, as plain data (they cross the worker boundary). */
+export interface WorldInfo {
   url: string;
   adminToken: string;
   groupIds: number[];
@@ -29,6 +47,16 @@ export interface BenchWorld {
   /** Tokens seeded, and how many of them are due. */
   tokenCount: number;
   dueCount: number;
+}
+
+export interface BenchWorld extends WorldInfo {
+  /** Where the emulator runs. */
+  where: 'worker' | 'in-process';
+  /** Calls the emulator has logged so far (an index for countCalls). */
+  callCount(): Promise<number>;
+  /** The emulator's calls from index `from` on. */
+  countCalls(from: number): Promise<PhaseCounts>;
+  seedRotation(input: SeedRotationInput): Promise<RotationSeed[]>;
   close(): Promise<void>;
 }
 
@@ -38,12 +66,45 @@ export function isoDay(ms: number): string {
   return new Date(ms).toISOString().slice(0, 10);
 }
 
-/** Builds and serves the world on 127.0.0.1 (port 0). */
+/** Seeds the rotation phase's tokens, each with its variables, directly in the emulator. */
+export function seedRotation(
+  gitlab: GitLabEmulator,
+  info: WorldInfo,
+  input: SeedRotationInput,
+): RotationSeed[] {
+  const out: RotationSeed[] = [];
+  for (let i = 0; i < input.count; i++) {
+    const projectId = info.projectIds[i % info.projectIds.length]!;
+    const seeded = gitlab.seedToken({
+      projectId,
+      name: `deploy-${i}`,
+      scopes: ['read_api'],
+      expiresAt: input.expiresAt,
+    });
+    for (const key of input.sinkKeys) {
+      gitlab.variables.insert('project', projectId, {
+        key: `${key}_${i}`,
+        value: seeded.token,
+        variable_type: 'env_var',
+        protected: false,
+        masked: true,
+        hidden: false,
+        raw: false,
+        environment_scope: '*',
+        description: null,
+      });
+    }
+    out.push({ projectId, id: seeded.id, token: seeded.token, userId: seeded.userId });
+  }
+  return out;
+}
+
+/** Builds and serves the world on 127.0.0.1 (port 0), in this thread. */
 export async function buildWorld(
   size: WorldSize,
   clock: BenchClock,
   options: { rateLimitPerMinute: number; latencyMs: number },
-): Promise<BenchWorld> {
+): Promise<BenchWorld & { gitlab: GitLabEmulator }> {
   const gitlab = createGitLabEmulator({
     rateLimitPerMinute: options.rateLimitPerMinute,
     now: () => new Date(clock.now()),
@@ -100,9 +161,7 @@ export async function buildWorld(
 
   gitlab.faults.setPlan({ latency: options.latencyMs });
   const server = await listen(gitlab.router.listener);
-  return {
-    gitlab,
-    server,
+  const info: WorldInfo = {
     url: server.url,
     adminToken,
     groupIds,
@@ -110,6 +169,14 @@ export async function buildWorld(
     horizon,
     tokenCount: size.tokens,
     dueCount,
+  };
+  return {
+    ...info,
+    gitlab,
+    where: 'in-process',
+    callCount: async () => gitlab.router.calls.length,
+    countCalls: async (from) => countCalls(gitlab, from),
+    seedRotation: async (input) => seedRotation(gitlab, info, input),
     close: () => server.close(),
   };
 }

@@ -8,7 +8,7 @@
  */
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SecretManagerServiceClient } from '@google-cloud/secret-manager';
-import { gcpClientOptions } from '../shared/config/connections.js';
+import { gcpClientOptions } from '../shared/config/gcp-client-options.js';
 import { renderTemplate } from '../shared/rotation/template.js';
 import type { StoredCredential } from '../shared/rotation/types.js';
 import { expiryInstant } from '../shared/sources/gitlab/access-token.js';

@@ -1,7 +1,12 @@
 /**
- * Builds the GCP Cloud Functions source: one esbuild bundle of `functions/gcp/index.ts`
+ * Builds the GCP Cloud Functions source: the esbuild bundle of `functions/gcp/index.ts`
  * (ESM, Node 20) plus the package.json the Node.js buildpack reads, in `dist/gcp/`.
  * `infra/` zips that directory and uploads it (infra/source.tf).
+ *
+ * The bundle is split: `index.mjs` holds what every function loads at cold start, and
+ * `chunks/` what each target loads with `import()` on its first event (its core, the SDKs
+ * its configuration uses), so that a webhook instance does not load the worker's clients.
+ * https://esbuild.github.io/api/#splitting
  *
  * `@google-cloud/functions-framework` stays outside the bundle and is a dependency of the
  * package instead: the runtime starts the framework from node_modules, and the targets the
@@ -14,7 +19,7 @@
 import { mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { build } from 'esbuild';
+import { type BuildOptions, build } from 'esbuild';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const FRAMEWORK = '@google-cloud/functions-framework';
@@ -33,7 +38,7 @@ export const ESM_BANNER = [
 ].join(' ');
 
 export interface GcpBundle {
-  /** Directory holding index.mjs and package.json. */
+  /** Directory holding index.mjs, chunks/ and package.json. */
   dir: string;
   /** Names the bundle exports. */
   exports: string[];
@@ -41,7 +46,25 @@ export interface GcpBundle {
   externals: string[];
   /** Size of index.mjs, in bytes. */
   bytes: number;
+  /** Size of index.mjs and every chunk, in bytes. */
+  totalBytes: number;
 }
+
+/** The esbuild options of the GCP bundle (bench/cold-start.ts builds with the same). */
+export const GCP_BUILD_OPTIONS = {
+  bundle: true,
+  minify: true,
+  format: 'esm',
+  splitting: true,
+  platform: 'node',
+  target: 'node20',
+  mainFields: ['module', 'main'],
+  external: [FRAMEWORK],
+  entryNames: '[name]',
+  chunkNames: 'chunks/[name]-[hash]',
+  outExtension: { '.js': '.mjs' },
+  banner: { js: ESM_BANNER },
+} satisfies BuildOptions;
 
 /** Bundles functions/gcp/index.ts into `outDir` (default dist/gcp) and answers what it holds. */
 export async function bundleGcp(outDir = join(ROOT, 'dist', 'gcp')): Promise<GcpBundle> {
@@ -49,23 +72,18 @@ export async function bundleGcp(outDir = join(ROOT, 'dist', 'gcp')): Promise<Gcp
   await mkdir(outDir, { recursive: true });
   const outfile = join(outDir, 'index.mjs');
   const result = await build({
+    ...GCP_BUILD_OPTIONS,
     entryPoints: [join(ROOT, 'functions', 'gcp', 'index.ts')],
-    outfile,
-    bundle: true,
-    minify: true,
-    format: 'esm',
-    platform: 'node',
-    target: 'node20',
-    mainFields: ['module', 'main'],
-    external: [FRAMEWORK],
-    banner: { js: ESM_BANNER },
+    outdir: outDir,
     metafile: true,
     logLevel: 'warning',
   });
-  const output = Object.values(result.metafile.outputs)[0];
+  const outputs = Object.values(result.metafile.outputs);
+  const output = outputs.find((o) => o.entryPoint?.endsWith(join('functions', 'gcp', 'index.ts')));
   const externals = [
     ...new Set(
-      (output?.imports ?? [])
+      outputs
+        .flatMap((o) => o.imports)
         .filter((i) => i.external && !i.path.startsWith('node:'))
         .map((i) => i.path),
     ),
@@ -87,6 +105,7 @@ export async function bundleGcp(outDir = join(ROOT, 'dist', 'gcp')): Promise<Gcp
     exports: output?.exports ?? [],
     externals,
     bytes: (await stat(outfile)).size,
+    totalBytes: outputs.reduce((sum, o) => sum + o.bytes, 0),
   };
 }
 

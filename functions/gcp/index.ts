@@ -7,14 +7,12 @@
  * function makes Pub/Sub redeliver the message (retry on failure is set in infra/).
  *
  * https://cloud.google.com/functions/docs/writing/write-event-driven-functions
+ *
+ * Every deployed function loads this one module, so each target loads its own core with
+ * `import()` on its first event: a webhook instance never loads the worker's providers,
+ * nor the worker the webhooks' (issue 8: cold start).
  */
 import * as ff from '@google-cloud/functions-framework';
-import { scan } from '../../shared/check/scan.js';
-import { jobForSecretEvent } from '../../shared/jobs/gcp-secret-rotate.js';
-import { scheduledScan } from '../../shared/jobs/scheduled.js';
-import { runJob } from '../../shared/jobs/worker.js';
-import { handleGitHubWebhook } from '../../shared/webhooks/github.js';
-import { handleGitLabWebhook } from '../../shared/webhooks/gitlab.js';
 import {
   lowerCaseHeaders,
   type WebhookRequest,
@@ -43,17 +41,27 @@ function send(res: ff.Response, out: WebhookResponse): void {
 }
 
 export async function gitlabWebhook(req: ff.Request, res: ff.Response): Promise<void> {
-  const rt = await runtime('gcp', 'gitlabWebhook');
+  const [rt, { handleGitLabWebhook }] = await Promise.all([
+    runtime('gcp', 'gitlabWebhook'),
+    import('../../shared/webhooks/gitlab.js'),
+  ]);
   send(res, await handleGitLabWebhook(toWebhookRequest(req), await rt.gitlabWebhook()));
 }
 
 export async function githubWebhook(req: ff.Request, res: ff.Response): Promise<void> {
-  const rt = await runtime('gcp', 'githubWebhook');
+  const [rt, { handleGitHubWebhook }] = await Promise.all([
+    runtime('gcp', 'githubWebhook'),
+    import('../../shared/webhooks/github.js'),
+  ]);
   send(res, await handleGitHubWebhook(toWebhookRequest(req), await rt.githubWebhook()));
 }
 
 export async function scheduledScanEvent(_event: ff.CloudEvent<unknown>): Promise<void> {
-  const rt = await runtime('gcp', 'scheduledScan');
+  const [rt, { scan }, { scheduledScan }] = await Promise.all([
+    runtime('gcp', 'scheduledScan'),
+    import('../../shared/check/scan.js'),
+    import('../../shared/jobs/scheduled.js'),
+  ]);
   await scheduledScan({
     config: rt.config,
     connections: rt.connections,
@@ -67,7 +75,10 @@ export async function scheduledScanEvent(_event: ff.CloudEvent<unknown>): Promis
 }
 
 export async function rotationWorkerEvent(event: ff.CloudEvent<PubSubEventData>): Promise<void> {
-  const rt = await runtime('gcp', 'rotationWorker');
+  const [rt, { runJob }] = await Promise.all([
+    runtime('gcp', 'rotationWorker'),
+    import('../../shared/jobs/worker.js'),
+  ]);
   const body = Buffer.from(event.data?.message?.data ?? '', 'base64').toString('utf8');
   const result = await runJob(body, await rt.worker());
   // Throwing makes Pub/Sub redeliver; a dropped or finished job is acknowledged.
@@ -76,7 +87,10 @@ export async function rotationWorkerEvent(event: ff.CloudEvent<PubSubEventData>)
 }
 
 export async function secretRotateEvent(event: ff.CloudEvent<PubSubEventData>): Promise<void> {
-  const rt = await runtime('gcp', 'secretRotate');
+  const [rt, { jobForSecretEvent }] = await Promise.all([
+    runtime('gcp', 'secretRotate'),
+    import('../../shared/jobs/gcp-secret-rotate.js'),
+  ]);
   const message = event.data?.message ?? {};
   const decision = jobForSecretEvent(rt.config, message, rt.now());
   if (decision.action === 'ignore') {

@@ -3,12 +3,12 @@
  * bundled with (or mounted into) the function; otherwise `CREDROT_CONFIG_SECRET` names a
  * secret holding the YAML: an AWS Secrets Manager id on AWS, a GCP Secret Manager secret
  * (`projects/p/secrets/s[/versions/v]`, or a bare id in `GOOGLE_CLOUD_PROJECT`) on GCP.
- * This is the edge: the only place the environment is read.
+ * This is the edge: the only place the environment is read. Each cloud's SDK is loaded
+ * only on the platform that reads from it (and not at all for a bundled file).
  */
-import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { SecretManagerServiceClient } from '@google-cloud/secret-manager';
 import { type Config, loadConfig, parseConfig } from '../../shared/config/load.js';
 import { ConfigError } from '../../shared/errors.js';
+import { cjsExports } from '../../shared/util/cjs.js';
 
 export type Platform = 'aws' | 'gcp';
 export type Env = Readonly<Record<string, string | undefined>>;
@@ -29,6 +29,9 @@ export async function loadDeployedConfig(platform: Platform, env: Env): Promise<
 async function fromAws(secretId: string): Promise<string> {
   // The default credential chain and region of the Lambda; AWS_ENDPOINT_URL_SECRETS_MANAGER
   // points it elsewhere (serverless-offline against the sandbox).
+  const { GetSecretValueCommand, SecretsManagerClient } = await import(
+    '@aws-sdk/client-secrets-manager'
+  );
   const out = await new SecretsManagerClient({}).send(
     new GetSecretValueCommand({ SecretId: secretId }),
   );
@@ -48,6 +51,7 @@ async function fromGcp(secret: string, env: Env): Promise<string> {
     name = `projects/${project}/secrets/${secret}`;
   }
   if (!/\/versions\/[^/]+$/.test(name)) name = `${name}/versions/latest`;
+  const { SecretManagerServiceClient } = cjsExports(await import('@google-cloud/secret-manager'));
   const [version] = await new SecretManagerServiceClient().accessSecretVersion({ name });
   return Buffer.from(version.payload?.data ?? '').toString('utf8');
 }

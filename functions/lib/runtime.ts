@@ -3,30 +3,26 @@
  * the logger and metrics of its platform, the in-memory delivery de-duplication, and the
  * dependencies of each core handler. Entry points stay thin: parse the event, take these
  * dependencies, call the core, map the result.
+ *
+ * Everything a handler may not need is loaded with `import()` where it is first used (the
+ * queue's SDK, the notifiers, the rotation providers, Powertools): in the split bundles a
+ * webhook that verifies, matches and enqueues never loads gitbeaker, Octokit, google-gax
+ * or the other cloud's clients (issue 8: cold start).
  */
 import { randomBytes } from 'node:crypto';
-import { Logger } from '@aws-lambda-powertools/logger';
-import { Metrics } from '@aws-lambda-powertools/metrics';
 import { Connections } from '../../shared/config/connections.js';
 import type { Config } from '../../shared/config/load.js';
 import { ConfigError } from '../../shared/errors.js';
 import type { JobQueue } from '../../shared/jobs/job.js';
 import type { WorkerDeps } from '../../shared/jobs/worker.js';
-import { emfMetrics } from '../../shared/metrics/emf.js';
 import { jsonLineLog, type Log, type LogFields } from '../../shared/metrics/log.js';
 import { logMetrics } from '../../shared/metrics/log-metrics.js';
 import type { MetricSink } from '../../shared/metrics/metrics.js';
-import { buildNotifiers, noticeLogFor } from '../../shared/notify/build.js';
-import type { NotifyDeps } from '../../shared/notify/notice.js';
-import { MemoryNoticeLog } from '../../shared/notify/notice-log.js';
-import { assembleTarget } from '../../shared/rotation/assemble.js';
+import type { NoticeLog, NotifyDeps } from '../../shared/notify/notice.js';
 import { MemoryDedupeStore } from '../../shared/webhooks/dedupe.js';
 import type { GitHubWebhookDeps } from '../../shared/webhooks/github.js';
 import type { GitLabWebhookDeps } from '../../shared/webhooks/gitlab.js';
-import { postNote } from '../../shared/webhooks/gitlab-command.js';
-import { readManagedValues } from '../../shared/webhooks/managed-values.js';
 import { type Env, loadDeployedConfig, type Platform } from './deployed-config.js';
-import { buildQueue } from './queue.js';
 
 export interface Runtime {
   platform: Platform;
@@ -75,15 +71,25 @@ export function runtime(platform: Platform, name: string): Promise<Runtime> {
   return hit;
 }
 
-function platformLog(platform: Platform, name: string): Log {
+async function platformLog(platform: Platform, name: string): Promise<Log> {
   if (platform === 'gcp')
     return jsonLineLog((line) => process.stdout.write(line), { function: name });
+  const { Logger } = await import('@aws-lambda-powertools/logger');
   const logger = new Logger({ serviceName: 'credrot', persistentKeys: { function: name } });
   return {
     info: (m: string, f?: LogFields) => logger.info(m, f ?? {}),
     warn: (m: string, f?: LogFields) => logger.warn(m, f ?? {}),
     error: (m: string, f?: LogFields) => logger.error(m, f ?? {}),
   };
+}
+
+async function platformMetrics(platform: Platform, log: Log): Promise<MetricSink> {
+  if (platform === 'gcp') return logMetrics(log);
+  const [{ Metrics }, { emfMetrics }] = await Promise.all([
+    import('@aws-lambda-powertools/metrics'),
+    import('../../shared/metrics/emf.js'),
+  ]);
+  return emfMetrics(new Metrics({ namespace: 'credrot', serviceName: 'credrot' }));
 }
 
 function once<T>(make: () => Promise<T>): () => Promise<T> {
@@ -101,26 +107,28 @@ async function build(platform: Platform, name: string): Promise<Runtime> {
   const env = overrides.env ?? process.env;
   const config = await loadDeployedConfig(platform, env);
   const connections = new Connections(config, { env });
-  const log = overrides.log ?? platformLog(platform, name);
-  const metrics =
-    overrides.metrics ??
-    (platform === 'aws'
-      ? emfMetrics(new Metrics({ namespace: 'credrot', serviceName: 'credrot' }))
-      : logMetrics(log));
+  const log = overrides.log ?? (await platformLog(platform, name));
+  const metrics = overrides.metrics ?? (await platformMetrics(platform, log));
   const now = overrides.now ?? (() => new Date());
   const holder = `${name}@${randomBytes(4).toString('hex')}`;
   const dedupe = new MemoryDedupeStore();
-  const watcherNotices = new MemoryNoticeLog();
 
-  const queue = once(async () => overrides.queue ?? buildQueue(config, connections));
-  const notify = once(
-    async (): Promise<NotifyDeps> => ({
+  const queue = once(
+    async () => overrides.queue ?? (await import('./queue.js')).buildQueue(config, connections),
+  );
+  const notify = once(async (): Promise<NotifyDeps> => {
+    const [{ buildNotifiers, noticeLogFor }, { MemoryNoticeLog }] = await Promise.all([
+      import('../../shared/notify/build.js'),
+      import('../../shared/notify/notice-log.js'),
+    ]);
+    const watcherNotices: NoticeLog = new MemoryNoticeLog();
+    return {
       notifiers: await buildNotifiers(config, connections),
       noticeLog: (credential) => noticeLogFor(credential, config, connections, watcherNotices),
       log,
       metrics,
-    }),
-  );
+    };
+  });
   const gitlab = async (connection: string) => (await connections.gitlab(connection)).client;
 
   const secretsOf = async (
@@ -151,7 +159,8 @@ async function build(platform: Platform, name: string): Promise<Runtime> {
     notify,
     worker: once(async () => ({
       config,
-      target: (c) => assembleTarget(c, connections),
+      target: async (c) =>
+        (await import('../../shared/rotation/assemble.js')).assembleTarget(c, connections),
       holder,
       now,
       log,
@@ -159,6 +168,7 @@ async function build(platform: Platform, name: string): Promise<Runtime> {
       notify: await notify(),
       reply: async (job, text) => {
         if (!job.reply) return;
+        const { postNote } = await import('../../shared/webhooks/gitlab-command.js');
         await postNote(await gitlab(job.reply.connection), job.reply, text);
       },
     })),
@@ -180,6 +190,7 @@ async function build(platform: Platform, name: string): Promise<Runtime> {
       log,
       github: () => connections.github(config.webhooks.github?.connection ?? ''),
       managedValues: async () => {
+        const { readManagedValues } = await import('../../shared/webhooks/managed-values.js');
         const { values, unreadable } = await readManagedValues(config, connections);
         if (unreadable.length > 0)
           log.warn('some stores could not be read while matching a leak', { unreadable });

@@ -83,8 +83,17 @@ export function expiryInstant(expiresAt: string): Date {
   return new Date(`${expiresAt}T00:00:00Z`);
 }
 
+// Memoised per date string: state() is asked of every token on every listed page.
+const expiryMs = new Map<string, number>();
 export function isExpired(expiresAt: string | null, now: Date): boolean {
-  return expiresAt !== null && expiryInstant(expiresAt).getTime() <= now.getTime();
+  if (expiresAt === null) return false;
+  let ms = expiryMs.get(expiresAt);
+  if (ms === undefined) {
+    ms = expiryInstant(expiresAt).getTime();
+    if (expiryMs.size > 100_000) expiryMs.clear();
+    expiryMs.set(expiresAt, ms);
+  }
+  return ms <= now.getTime();
 }
 
 export interface NewTokenInput {

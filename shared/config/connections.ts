@@ -3,19 +3,23 @@
  * credential is resolved from its reference (an environment variable, or a secret in AWS
  * or GCP) the first time it is needed; the environment is a parameter, never read here
  * from `process.env` (STYLE.md habit 5).
+ *
+ * Every SDK is loaded on demand (`import()` where its client is first built), never at
+ * module load: a function that only verifies a webhook and enqueues a job must not pay
+ * at cold start for gitbeaker, Octokit, google-gax or a client it never builds. In a
+ * split bundle each of them is a chunk loaded the first time it is needed (issue 8).
  */
-import { ECRClient } from '@aws-sdk/client-ecr';
-import {
-  GetSecretValueCommand,
+import type { ECRClient } from '@aws-sdk/client-ecr';
+import type {
   SecretsManagerClient,
-  type SecretsManagerClientConfig,
+  SecretsManagerClientConfig,
 } from '@aws-sdk/client-secrets-manager';
-import { SecretManagerServiceClient } from '@google-cloud/secret-manager';
-import { Octokit } from '@octokit/rest';
-import { grpc } from 'google-gax';
+import type { SecretManagerServiceClient } from '@google-cloud/secret-manager';
+import type { Octokit } from '@octokit/rest';
 import { ConfigError } from '../errors.js';
 import { createPolicyFetch, type Fetch } from '../http/policy-fetch.js';
-import { createGitLabClient, type GitLabClient } from '../sources/gitlab/client.js';
+import type { GitLabClient } from '../sources/gitlab/client.js';
+import { cjsExports } from '../util/cjs.js';
 import type { Config } from './load.js';
 import type { SecretRef } from './schema.js';
 
@@ -29,8 +33,6 @@ export interface ConnectionOptions {
    */
   awsRequestTimeoutMs?: number;
 }
-
-type GcpClientOptions = ConstructorParameters<typeof SecretManagerServiceClient>[0];
 
 export class Connections {
   private readonly cache = new Map<string, Promise<unknown>>();
@@ -82,9 +84,11 @@ export class Connections {
         throw new ConfigError(`${where}: needs an aws connection`, [
           `${where}: refers to AWS Secrets Manager but connections.aws is empty`,
         ]);
-      const out = await (await this.aws(name)).send(
-        new GetSecretValueCommand({ SecretId: ref.aws.secretId }),
-      );
+      const [client, { GetSecretValueCommand }] = await Promise.all([
+        this.aws(name),
+        import('@aws-sdk/client-secrets-manager'),
+      ]);
+      const out = await client.send(new GetSecretValueCommand({ SecretId: ref.aws.secretId }));
       raw = out.SecretString ?? '';
       return pickField(raw, ref.aws.field, where);
     }
@@ -104,7 +108,10 @@ export class Connections {
   gitlab(name: string): Promise<{ url: string; client: GitLabClient }> {
     return this.once(`gitlab:${name}`, async () => {
       const spec = this.spec('gitlab', name);
-      const token = await this.resolve(spec.token, `connections.gitlab.${name}.token`);
+      const [token, { createGitLabClient }] = await Promise.all([
+        this.resolve(spec.token, `connections.gitlab.${name}.token`),
+        import('../sources/gitlab/client.js'),
+      ]);
       return {
         url: spec.url.replace(/\/$/, ''),
         client: createGitLabClient({ url: spec.url, token, fetch: this.fetch }),
@@ -112,15 +119,22 @@ export class Connections {
     });
   }
 
-  /** A GitLab client for an arbitrary token on a connection's instance (verify, self-rotation). */
-  gitlabClientFor(url: string): (token: string) => GitLabClient {
+  /**
+   * A GitLab client for an arbitrary token on a connection's instance (self-rotation).
+   * Async since gitbeaker is loaded on demand; the function it answers builds at once.
+   */
+  async gitlabClientFor(url: string): Promise<(token: string) => GitLabClient> {
+    const { createGitLabClient } = await import('../sources/gitlab/client.js');
     return (token) => createGitLabClient({ url, token, fetch: this.fetch });
   }
 
   github(name: string): Promise<Octokit> {
     return this.once(`github:${name}`, async () => {
       const spec = this.spec('github', name);
-      const token = await this.resolve(spec.token, `connections.github.${name}.token`);
+      const [token, { Octokit }] = await Promise.all([
+        this.resolve(spec.token, `connections.github.${name}.token`),
+        import('@octokit/rest'),
+      ]);
       return new Octokit({
         auth: token,
         baseUrl: spec.apiUrl.replace(/\/$/, ''),
@@ -131,14 +145,23 @@ export class Connections {
 
   /** An ECR client on the same AWS connection (region, endpoint and credentials). */
   ecr(name: string): Promise<ECRClient> {
-    return this.once(`ecr:${name}`, async () => new ECRClient(await this.awsConfig(name)));
+    return this.once(`ecr:${name}`, async () => {
+      const [config, { ECRClient }] = await Promise.all([
+        this.awsConfig(name),
+        import('@aws-sdk/client-ecr'),
+      ]);
+      return new ECRClient(config);
+    });
   }
 
   aws(name: string): Promise<SecretsManagerClient> {
-    return this.once(
-      `aws:${name}`,
-      async () => new SecretsManagerClient(await this.awsConfig(name)),
-    );
+    return this.once(`aws:${name}`, async () => {
+      const [config, { SecretsManagerClient }] = await Promise.all([
+        this.awsConfig(name),
+        import('@aws-sdk/client-secrets-manager'),
+      ]);
+      return new SecretsManagerClient(config);
+    });
   }
 
   /** Client settings of an AWS connection; every AWS SDK client takes the same. */
@@ -170,27 +193,17 @@ export class Connections {
   gcp(name: string): Promise<{ client: SecretManagerServiceClient; project: string }> {
     return this.once(`gcp:${name}`, async () => {
       const spec = this.spec('gcp', name);
+      const [sdk, { gcpClientOptions }] = await Promise.all([
+        import('@google-cloud/secret-manager'),
+        import('./gcp-client-options.js'),
+      ]);
+      const { SecretManagerServiceClient } = cjsExports(sdk);
       return {
         client: new SecretManagerServiceClient(gcpClientOptions(spec.endpoint)),
         project: spec.project,
       };
     });
   }
-}
-
-/**
- * Client options for GCP Secret Manager. With an endpoint (a sandbox), the connection is
- * plaintext and `universeDomain` is fixed so the client never looks for Google credentials.
- */
-export function gcpClientOptions(endpoint: string | undefined): GcpClientOptions {
-  if (!endpoint) return {};
-  const [host, port] = endpoint.split(':');
-  return {
-    apiEndpoint: host,
-    port: Number(port),
-    sslCreds: grpc.credentials.createInsecure(),
-    universeDomain: 'googleapis.com',
-  };
 }
 
 function pickField(raw: string, field: string | undefined, where: string): string {

@@ -2,21 +2,15 @@
  * Turns one configured credential into a RotationTarget: its source, stores and sinks,
  * built on the shared connections. The only place that knows which class implements
  * which configured kind, so a new provider is one folder plus one case here.
+ *
+ * Each provider is loaded with `import()` when a credential first needs it: a function
+ * that never assembles a target (a webhook) or whose targets use one provider loads no
+ * other SDK (issue 8: cold start; see connections.ts).
  */
 import type { Connections } from '../config/connections.js';
 import type { ResolvedCredential } from '../config/load.js';
 import { describeRef, isRegistryKind, type RegistryKind } from '../registry/config-checks.js';
-import { MergingDockerConfigSink } from '../registry/merge-sink.js';
-import { GitHubSecretSink } from '../sinks/github-secrets/sink.js';
-import { GitLabVariableSink } from '../sinks/gitlab-variables/sink.js';
-import { GitLabAccessTokenSource } from '../sources/gitlab/access-token.js';
-import { GitLabDeployTokenSource } from '../sources/gitlab/deploy-token.js';
-import { ArtifactRegistrySource } from '../sources/registry/artifact-registry/source.js';
-import { BasicAuthRegistrySource } from '../sources/registry/basic-auth/source.js';
 import type { RegistryTarget } from '../sources/registry/common.js';
-import { EcrAuthorizationTokenSource } from '../sources/registry/ecr/source.js';
-import { AwsSecretsManagerStore } from '../stores/aws-secrets-manager/store.js';
-import { GcpSecretManagerStore } from '../stores/gcp-secret-manager/store.js';
 import type { RotationTarget } from './engine.js';
 import type { CredentialSink, CredentialSource, SecretStore } from './types.js';
 
@@ -66,6 +60,7 @@ async function buildSource(
   const scopes = c.policy.scopes ?? DEFAULT_SCOPES[c.kind];
   const tokenName = c.source.tokenName ?? c.name;
   if (c.kind === 'gitlab-deploy-token') {
+    const { GitLabDeployTokenSource } = await import('../sources/gitlab/deploy-token.js');
     const resource =
       c.source.project !== undefined ? { project: c.source.project } : { group: c.source.group! };
     return new GitLabDeployTokenSource({
@@ -81,6 +76,10 @@ async function buildSource(
     });
   }
   const resource = c.source.project ?? c.source.group;
+  const [{ GitLabAccessTokenSource }, clientFor] = await Promise.all([
+    import('../sources/gitlab/access-token.js'),
+    connections.gitlabClientFor(url),
+  ]);
   return new GitLabAccessTokenSource({
     credential: c.name,
     kind: c.kind as Exclude<ResolvedCredential['kind'], 'gitlab-deploy-token' | RegistryKind>,
@@ -92,7 +91,8 @@ async function buildSource(
     ...(c.policy.accessLevel !== undefined ? { accessLevel: c.policy.accessLevel } : {}),
     ...(c.description ? { description: c.description } : {}),
     strategy: c.policy.strategy,
-    clientFor: connections.gitlabClientFor(url),
+    clientFor,
+    fetch: connections.fetch,
   });
 }
 
@@ -104,7 +104,8 @@ async function buildRegistrySource(
   const target = registryTarget(c, connections);
   const at = `credentials.${c.name}.source`;
   switch (c.kind) {
-    case 'registry-basic-auth':
+    case 'registry-basic-auth': {
+      const { BasicAuthRegistrySource } = await import('../sources/registry/basic-auth/source.js');
       return new BasicAuthRegistrySource({
         credential: c.name,
         target,
@@ -112,14 +113,20 @@ async function buildRegistrySource(
         readPassword: () => connections.resolve(c.source.password!, `${at}.password`),
         passwordLocation: describeRef(c.source.password!),
       });
-    case 'aws-ecr':
+    }
+    case 'aws-ecr': {
+      const { EcrAuthorizationTokenSource } = await import('../sources/registry/ecr/source.js');
       return new EcrAuthorizationTokenSource({
         credential: c.name,
         client: await connections.ecr(c.source.connection),
         ...(c.source.registryId ? { registryId: c.source.registryId } : {}),
         target,
       });
-    default:
+    }
+    default: {
+      const { ArtifactRegistrySource } = await import(
+        '../sources/registry/artifact-registry/source.js'
+      );
       return new ArtifactRegistrySource({
         credential: c.name,
         mode: c.source.mode ?? 'access-token',
@@ -130,6 +137,7 @@ async function buildRegistrySource(
         target,
         fetch: connections.fetch,
       });
+    }
   }
 }
 
@@ -149,12 +157,16 @@ async function buildStore(
   connections: Connections,
 ): Promise<SecretStore> {
   if (s.type === 'aws-secrets-manager') {
+    const { AwsSecretsManagerStore } = await import('../stores/aws-secrets-manager/store.js');
     return new AwsSecretsManagerStore({
       secretId: s.secretId,
       client: await connections.aws(s.connection),
     });
   }
-  const { client, project } = await connections.gcp(s.connection);
+  const [{ client, project }, { GcpSecretManagerStore }] = await Promise.all([
+    connections.gcp(s.connection),
+    import('../stores/gcp-secret-manager/store.js'),
+  ]);
   return new GcpSecretManagerStore({ project, secret: s.secret, client });
 }
 
@@ -164,7 +176,11 @@ async function buildSink(
   registry?: string,
 ): Promise<CredentialSink> {
   if (s.type === 'gitlab-variable') {
-    const { client } = await connections.gitlab(s.connection);
+    const [{ client }, { GitLabVariableSink }, { MergingDockerConfigSink }] = await Promise.all([
+      connections.gitlab(s.connection),
+      import('../sinks/gitlab-variables/sink.js'),
+      import('../registry/merge-sink.js'),
+    ]);
     const level = s.instance
       ? { instance: true as const }
       : s.project !== undefined
@@ -183,7 +199,10 @@ async function buildSink(
     });
     return s.merge && registry ? new MergingDockerConfigSink(sink, registry) : sink;
   }
-  const octokit = await connections.github(s.connection);
+  const [octokit, { GitHubSecretSink }] = await Promise.all([
+    connections.github(s.connection),
+    import('../sinks/github-secrets/sink.js'),
+  ]);
   const scope = s.organization
     ? {
         organization: s.organization,

@@ -19,7 +19,7 @@ import { dedupeKey, makeJob, type ReplyTarget } from '../jobs/job.js';
 import type { Log } from '../metrics/log.js';
 import { safeMessage } from '../rotation/engine.js';
 import type { GitLabClient } from '../sources/gitlab/client.js';
-import { isNotFound } from '../sources/gitlab/client.js';
+import { isNotFound } from '../sources/gitlab/not-found.js';
 import type { DedupeStore } from './dedupe.js';
 import { type ProjectRef, projectMayCommand, projectOf } from './gitlab-authorize.js';
 import { answer, type WebhookResponse } from './http.js';

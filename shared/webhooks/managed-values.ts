@@ -8,8 +8,6 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Connections } from '../config/connections.js';
 import type { Config, ResolvedCredential } from '../config/load.js';
 import type { SecretStore } from '../rotation/types.js';
-import { AwsSecretsManagerStore } from '../stores/aws-secrets-manager/store.js';
-import { GcpSecretManagerStore } from '../stores/gcp-secret-manager/store.js';
 
 export interface ManagedValue {
   credential: string;
@@ -28,12 +26,19 @@ export async function primaryStore(
   connections: Connections,
 ): Promise<SecretStore> {
   const spec = credential.stores[0]!;
-  if (spec.type === 'aws-secrets-manager')
+  // Loaded on demand: the webhook that imports this module for matchLeak must not load
+  // both clouds' SDKs at cold start (issue 8).
+  if (spec.type === 'aws-secrets-manager') {
+    const { AwsSecretsManagerStore } = await import('../stores/aws-secrets-manager/store.js');
     return new AwsSecretsManagerStore({
       secretId: spec.secretId,
       client: await connections.aws(spec.connection),
     });
-  const { client, project } = await connections.gcp(spec.connection);
+  }
+  const [{ client, project }, { GcpSecretManagerStore }] = await Promise.all([
+    connections.gcp(spec.connection),
+    import('../stores/gcp-secret-manager/store.js'),
+  ]);
   return new GcpSecretManagerStore({ project, secret: spec.secret, client });
 }
 

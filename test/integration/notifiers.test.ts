@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seedDemoWorld } from '../../sandbox/demo-world.js';
 import { listen, type RunningServer } from '../../sandbox/http.js';
 import { type Sandbox, startSandbox } from '../../sandbox/index.js';
-import { gcpClientOptions } from '../../shared/config/connections.js';
+import { gcpClientOptions } from '../../shared/config/gcp-client-options.js';
 import { ProviderError } from '../../shared/errors.js';
 import { createPolicyFetch } from '../../shared/http/policy-fetch.js';
 import { memoryLog } from '../../shared/metrics/log.js';

@@ -25,6 +25,7 @@
 
 import type { CredentialKind } from '../../config/schema.js';
 import { ProviderError, VerificationError } from '../../errors.js';
+import { createPolicyFetch, type Fetch } from '../../http/policy-fetch.js';
 import type {
   CredentialSource,
   MintRequest,
@@ -32,7 +33,7 @@ import type {
   SourceStatus,
   StoredCredential,
 } from '../../rotation/types.js';
-import { createGitLabClient, type GitLabClient, isNotFound } from './client.js';
+import { createGitLabClient, GitLabApiError, type GitLabClient, isNotFound } from './client.js';
 import { marker, parseMarker } from './marker.js';
 import { PersonalTokens } from './personal-token.js';
 
@@ -54,8 +55,10 @@ export interface AccessTokenSourceOptions {
   accessLevel?: number;
   description?: string;
   strategy: 'recreate' | 'rotate';
-  /** Builds a client that authenticates with a given token (verify, self-rotation). */
+  /** Builds a client that authenticates with a given token (self-rotation). */
   clientFor?: (token: string) => GitLabClient;
+  /** HTTP for verify's one GET as the new token (the connection's policy fetch). */
+  fetch?: Fetch;
 }
 
 interface TokenView {
@@ -78,6 +81,7 @@ export class GitLabAccessTokenSource implements CredentialSource {
   readonly kind: AccessTokenKind;
   private resourceId: number | undefined;
   private readonly personal: PersonalTokens;
+  private verifyFetch: Fetch | undefined;
 
   constructor(private readonly options: AccessTokenSourceOptions) {
     this.kind = options.kind;
@@ -168,21 +172,34 @@ export class GitLabAccessTokenSource implements CredentialSource {
     return this.stored(view, req);
   }
 
+  /**
+   * Proves the new value works: one `GET /personal_access_tokens/self` authenticated with
+   * it, through the HTTP policy, without building a whole gitbeaker client per token.
+   * https://docs.gitlab.com/api/personal_access_tokens/#get-details-on-a-personal-access-token
+   */
   async verify(value: StoredCredential): Promise<void> {
-    let self: TokenView;
-    try {
-      self = (await this.clientFor(
-        value.token,
-      ).PersonalAccessTokens.show()) as unknown as TokenView;
-    } catch (err) {
-      if (err instanceof ProviderError && (err.status === 401 || err.status === 403)) {
-        throw new VerificationError(
-          `GitLab refused the new ${this.kind} (${err.status}) at ${this.options.gitlabUrl}`,
-          { cause: err },
-        );
-      }
-      throw err;
+    const base = this.options.gitlabUrl.replace(/\/$/, '');
+    this.verifyFetch ??= this.options.fetch ?? createPolicyFetch();
+    const res = await this.verifyFetch(`${base}/api/v4/personal_access_tokens/self`, {
+      headers: { 'PRIVATE-TOKEN': value.token, accept: 'application/json' },
+    });
+    if (res.status === 401 || res.status === 403) {
+      await res.body?.cancel();
+      throw new VerificationError(
+        `GitLab refused the new ${this.kind} (${res.status}) at ${this.options.gitlabUrl}`,
+        { cause: new ProviderError(`GitLab answered ${res.status}`, { status: res.status }) },
+      );
     }
+    if (!res.ok) {
+      const text = await res.text().catch(() => '');
+      throw new GitLabApiError(
+        'GET',
+        '/personal_access_tokens/self',
+        res.status,
+        text.slice(0, 300),
+      );
+    }
+    const self = (await res.json()) as TokenView;
     if (self.id !== value.sourceId || !self.active) {
       throw new VerificationError(
         `GitLab reports the new token (id ${value.sourceId}) as inactive`,

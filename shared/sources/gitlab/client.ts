@@ -95,7 +95,5 @@ export function createGitLabClient(options: GitLabClientOptions): GitLabClient {
   return new Gitlab({ host: options.url, token: options.token, requesterFn });
 }
 
-/** True for the answer GitLab gives for something that is not there (or not visible). */
-export function isNotFound(err: unknown): boolean {
-  return err instanceof ProviderError && err.status === 404;
-}
+// In its own module so that code that only classifies errors does not load gitbeaker.
+export { isNotFound } from './not-found.js';
