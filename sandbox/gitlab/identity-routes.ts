@@ -10,12 +10,13 @@ import type { Request, Router } from '../http.js';
 import type { GitLabGroup, GitLabProject, GitLabUser } from './context.js';
 import { notFound } from './grape.js';
 import type { ResourceRef, World } from './identity.js';
-import { paginate, requestBase } from './pagination.js';
+import { ListingCache, paginate, requestBase } from './pagination.js';
 
 const READ = ['api', 'read_api'];
 const READ_USER = ['api', 'read_api', 'read_user'];
 
 export function registerIdentityRoutes(router: Router, world: World): void {
+  const userListings = new ListingCache<GitLabUser>();
   const userEntity = (req: Request, u: GitLabUser) => ({
     id: u.id,
     username: u.username,
@@ -91,16 +92,22 @@ export function registerIdentityRoutes(router: Router, world: World): void {
   router.on('GET', '/api/v4/users', 'gitlab.listUsers', (req) => {
     const caller = world.authenticate(req);
     world.requireScope(caller, READ_USER);
-    const q = req.query;
-    const on = (name: string) => q.get(name) === 'true';
-    let users = [...world.users.values()];
-    if (!caller.user.admin || on('humans')) users = users.filter((u) => !u.bot);
-    if (on('exclude_humans')) users = users.filter((u) => u.bot);
-    if (on('without_project_bots'))
-      users = users.filter((u) => world.botResource.get(u.id)?.kind !== 'project');
-    const username = q.get('username');
-    if (username) users = users.filter((u) => u.username.toLowerCase() === username.toLowerCase());
-    users.sort((a, b) => (q.get('sort') === 'asc' ? a.id - b.id : b.id - a.id));
+    const select = () => {
+      const q = req.query;
+      const on = (name: string) => q.get(name) === 'true';
+      let users = [...world.users.values()];
+      if (!caller.user.admin || on('humans')) users = users.filter((u) => !u.bot);
+      if (on('exclude_humans')) users = users.filter((u) => u.bot);
+      if (on('without_project_bots'))
+        users = users.filter((u) => world.botResource.get(u.id)?.kind !== 'project');
+      const username = q.get('username');
+      if (username)
+        users = users.filter((u) => u.username.toLowerCase() === username.toLowerCase());
+      users.sort((a, b) => (q.get('sort') === 'asc' ? a.id - b.id : b.id - a.id));
+      return users;
+    };
+    // Users are only ever added, so their count versions the cached result sets.
+    const users = userListings.get(req, caller.user.id, String(world.users.size), select);
     return paginate(req, users, (u) => userEntity(req, u));
   });
 

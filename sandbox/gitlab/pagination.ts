@@ -81,3 +81,34 @@ export function paginate<T>(
     body: items.slice(start, start + info.perPage).map(present),
   };
 }
+
+/** Query parameters that pick a page, not the result set. */
+const PAGE_PARAMS = new Set(['page', 'per_page']);
+
+/**
+ * Filtered result sets of a listing, reused across the pages of one walk. GitLab serves
+ * each page from an index; an emulator that re-filtered its whole world per page would
+ * make a client's page walk look CPU-bound. An entry is valid for one caller, one query
+ * (page parameters aside) and one `version` of the data; a query that filters on
+ * `last_used_*` (which every authenticated call changes) is never cached.
+ */
+export class ListingCache<T> {
+  private readonly entries = new Map<string, { version: string; items: T[] }>();
+
+  constructor(private readonly capacity = 64) {}
+
+  get(req: Request, callerId: number, version: string, compute: () => T[]): T[] {
+    const params = [...req.query.entries()].filter(([k]) => !PAGE_PARAMS.has(k));
+    if (params.some(([k]) => k.startsWith('last_used'))) return compute();
+    const key = `${callerId}?${params
+      .map(([k, v]) => `${k}=${v}`)
+      .sort()
+      .join('&')}`;
+    const hit = this.entries.get(key);
+    if (hit && hit.version === version) return hit.items;
+    const items = compute();
+    if (this.entries.size >= this.capacity) this.entries.delete(this.entries.keys().next().value!);
+    this.entries.set(key, { version, items });
+    return items;
+  }
+}

@@ -30,7 +30,7 @@ import {
   unprocessable,
 } from './grape.js';
 import type { TokenCaller, World } from './identity.js';
-import { paginate } from './pagination.js';
+import { ListingCache, paginate } from './pagination.js';
 import { ACCESS_TOKEN_SCOPES, type AccessTokenRecord, MAX_LIFETIME_DAYS } from './token-store.js';
 import { daysFromNow, filterTokens, lifetimeError, presentToken } from './token-views.js';
 
@@ -40,6 +40,7 @@ const READ_SCOPES = ['api', 'read_api'];
 const OWN_TOKEN_SCOPES = ['k8s_proxy', 'self_rotate'];
 
 export function registerPersonalTokenRoutes(router: Router, world: World, mode: GitLabMode): void {
+  const listings = new ListingCache<AccessTokenRecord>();
   const present = (t: AccessTokenRecord, token?: string) =>
     presentToken(world.tokens, t, { token });
 
@@ -71,10 +72,17 @@ export function registerPersonalTokenRoutes(router: Router, world: World, mode: 
     const userId = intParam(p, 'user_id');
     if (!caller.user.admin && userId !== undefined && userId !== caller.user.id)
       throw unauthorized();
-    let tokens = world.tokens.all();
-    if (!caller.user.admin) tokens = tokens.filter((t) => t.userId === caller.user.id);
-    else if (userId !== undefined) tokens = tokens.filter((t) => t.userId === userId);
-    return paginate(req, filterTokens(req, world.tokens, tokens, p), (t) => present(t));
+    const select = () => {
+      let tokens = world.tokens.all();
+      if (!caller.user.admin) tokens = tokens.filter((t) => t.userId === caller.user.id);
+      else if (userId !== undefined) tokens = tokens.filter((t) => t.userId === userId);
+      return filterTokens(req, world.tokens, tokens, p);
+    };
+    return paginate(
+      req,
+      listings.get(req, caller.user.id, world.tokens.listingVersion(), select),
+      (t) => present(t),
+    );
   });
 
   router.on('GET', '/api/v4/personal_access_tokens/self', 'gitlab.getSelfPersonalToken', (req) => {

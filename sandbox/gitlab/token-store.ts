@@ -108,6 +108,8 @@ export interface NewTokenInput {
 export class TokenStore {
   private readonly byId = new Map<number, AccessTokenRecord>();
   private readonly byDigest = new Map<string, AccessTokenRecord>();
+  /** Bumped by every change a listing can see (not by `touch`): listings cache on it. */
+  private changes = 0;
 
   constructor(
     private readonly nextId: () => number,
@@ -133,6 +135,7 @@ export class TokenStore {
     };
     this.byId.set(record.id, record);
     this.byDigest.set(record.digest, record);
+    this.changes++;
     return { record, token };
   }
 
@@ -158,6 +161,12 @@ export class TokenStore {
     if (record.revoked) return;
     record.revoked = true;
     record.revokedAt = this.now();
+    this.changes++;
+  }
+
+  /** Identifies the listable state: the changes so far and the clock's second (expiry). */
+  listingVersion(): string {
+    return `${this.changes}@${Math.floor(this.now().getTime() / 1000)}`;
   }
 
   /** Revokes the old token and creates its successor (same user, name, scopes) at once. */
