@@ -34,7 +34,7 @@ import type {
   StoredCredential,
 } from '../../rotation/types.js';
 import { createGitLabClient, GitLabApiError, type GitLabClient, isNotFound } from './client.js';
-import { marker, parseMarker } from './marker.js';
+import { marker, mintedFor } from './marker.js';
 import { PersonalTokens } from './personal-token.js';
 
 type AccessTokenKind = Extract<
@@ -253,17 +253,12 @@ export class GitLabAccessTokenSource implements CredentialSource {
       perPage: 100,
       maxPages: 100,
     } as never)) as unknown as TokenView[];
-    return all.flatMap((t) => {
-      const m = parseMarker(t.description);
-      if (!m || m.credential !== this.options.credential || !t.active) return [];
-      return [
-        {
-          sourceId: t.id,
-          rotationId: m.rotationId,
-          description: `${this.kind} "${t.name}" id ${t.id}`,
-        },
-      ];
-    });
+    return mintedFor(
+      all,
+      this.options.credential,
+      (t) => t.description,
+      (t) => `${this.kind} "${t.name}" id ${t.id}`,
+    );
   }
 
   async revokeOrphan(orphan: Orphan): Promise<void> {

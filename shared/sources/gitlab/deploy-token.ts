@@ -22,7 +22,7 @@ import type {
 } from '../../rotation/types.js';
 import { proveAtRegistry, type RegistryTarget } from '../registry/common.js';
 import { type GitLabClient, isNotFound } from './client.js';
-import { marker, parseMarker } from './marker.js';
+import { marker, mintedFor } from './marker.js';
 
 export interface DeployTokenSourceOptions {
   credential: string;
@@ -185,17 +185,12 @@ export class GitLabDeployTokenSource implements CredentialSource {
       perPage: 100,
       maxPages: 100,
     } as never)) as unknown as DeployTokenView[];
-    return all.flatMap((t) => {
-      const m = parseMarker(t.name);
-      if (!m || m.credential !== this.options.credential || t.revoked || t.expired) return [];
-      return [
-        {
-          sourceId: t.id,
-          rotationId: m.rotationId,
-          description: `deploy token "${t.name}" id ${t.id}`,
-        },
-      ];
-    });
+    return mintedFor(
+      all.filter((t) => !t.revoked && !t.expired),
+      this.options.credential,
+      (t) => t.name,
+      (t) => `deploy token "${t.name}" id ${t.id}`,
+    );
   }
 
   async revokeOrphan(orphan: Orphan): Promise<void> {

@@ -28,7 +28,7 @@
 import { PermissionError, ProviderError } from '../../errors.js';
 import type { MintRequest, Orphan, SourceStatus, StoredCredential } from '../../rotation/types.js';
 import { type GitLabClient, isNotFound } from './client.js';
-import { marker, parseMarker } from './marker.js';
+import { marker, mintedFor } from './marker.js';
 
 export interface PersonalTokenView {
   id: number;
@@ -166,16 +166,11 @@ export class PersonalTokens {
       perPage: 100,
       maxPages: 100,
     } as never)) as unknown as PersonalTokenView[];
-    return all.flatMap((t) => {
-      const m = parseMarker(t.description);
-      if (!m || m.credential !== this.options.credential || !t.active) return [];
-      return [
-        {
-          sourceId: t.id,
-          rotationId: m.rotationId,
-          description: `personal access token "${t.name}" id ${t.id} of user ${t.user_id}`,
-        },
-      ];
-    });
+    return mintedFor(
+      all,
+      this.options.credential,
+      (t) => t.description,
+      (t) => `personal access token "${t.name}" id ${t.id} of user ${t.user_id}`,
+    );
   }
 }
