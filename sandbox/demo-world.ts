@@ -6,15 +6,15 @@
  * run: the AWS and GCP stores hold it as current, and the consumers (GitLab CI/CD
  * variables, a GitHub Actions secret) hold its value.
  */
-import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { SecretManagerServiceClient } from '@google-cloud/secret-manager';
-import { gcpClientOptions } from '../shared/config/gcp-client-options.js';
+import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import type { SecretManagerServiceClient } from '@google-cloud/secret-manager';
 import { renderTemplate } from '../shared/rotation/template.js';
 import type { StoredCredential } from '../shared/rotation/types.js';
 import { expiryInstant } from '../shared/sources/gitlab/access-token.js';
 import { marker } from '../shared/sources/gitlab/marker.js';
 import { AwsSecretsManagerStore } from '../shared/stores/aws-secrets-manager/store.js';
 import { GcpSecretManagerStore } from '../shared/stores/gcp-secret-manager/store.js';
+import { sandboxSecretManager, sandboxSecretsManager } from './clients.js';
 import type { Sandbox } from './index.js';
 import { pushTestImage } from './registry/index.js';
 
@@ -67,15 +67,8 @@ export async function seedDemoWorld(
   const githubToken = github.seedToken({ repos: ['acme/app'] });
 
   const registry = 'host' in endpoints.registry ? endpoints.registry.host : 'registry.invalid';
-  const aws = new SecretsManagerClient({
-    region: endpoints.aws.region,
-    endpoint: endpoints.aws.endpoint,
-    credentials: {
-      accessKeyId: endpoints.aws.accessKeyId,
-      secretAccessKey: endpoints.aws.secretAccessKey,
-    },
-  });
-  const gcp = new SecretManagerServiceClient(gcpClientOptions(endpoints.gcp.endpoint));
+  const aws = sandboxSecretsManager(endpoints);
+  const gcp = sandboxSecretManager(endpoints);
   const project_ = endpoints.gcp.project;
 
   /** Records a value as an earlier credrot run would have left it: current in both stores. */

@@ -8,8 +8,9 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ECRClient, GetAuthorizationTokenCommand } from '@aws-sdk/client-ecr';
-import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { GetSecretValueCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { awsClientConfig, sandboxSecretsManager } from '../../sandbox/clients.js';
 import { type Sandbox, startSandbox } from '../../sandbox/index.js';
 import { dockerLogin, pushTestImage } from '../../sandbox/registry/index.js';
 import type { RotationOutcome } from '../../shared/rotation/engine.js';
@@ -37,14 +38,8 @@ beforeAll(async () => {
     );
   host = cloud.registry.host;
   const { endpoints, gitlab } = sandbox;
-  const aws = {
-    region: endpoints.aws.region,
-    credentials: {
-      accessKeyId: endpoints.aws.accessKeyId,
-      secretAccessKey: endpoints.aws.secretAccessKey,
-    },
-  };
-  secrets = new SecretsManagerClient({ ...aws, endpoint: endpoints.aws.endpoint });
+  const aws = awsClientConfig(endpoints);
+  secrets = sandboxSecretsManager(endpoints);
 
   // The image every credential must be able to pull, pushed with an ECR token.
   const ecr = new ECRClient({ ...aws, endpoint: cloud.endpoints.ecr.endpoint });

@@ -9,13 +9,11 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { SecretManagerServiceClient } from '@google-cloud/secret-manager';
+import { sandboxSecretManager, sandboxSecretsManager } from '../../sandbox/clients.js';
 import type { World } from '../../sandbox/gitlab/identity.js';
 import { type Sandbox, type SandboxOptions, startSandbox } from '../../sandbox/index.js';
 import { createRegistryAuthority, registryTokenHandler } from '../../sandbox/registry/index.js';
 import { Connections } from '../../shared/config/connections.js';
-import { gcpClientOptions } from '../../shared/config/gcp-client-options.js';
 import { loadConfig } from '../../shared/config/load.js';
 import type { CredentialKind } from '../../shared/config/schema.js';
 import { assembleTarget } from '../../shared/rotation/assemble.js';
@@ -164,15 +162,8 @@ export async function seedWorld(sandbox: Sandbox, spec: WorldSpec): Promise<Rota
     if (record) world.tokens.revoke(record);
   }
 
-  const aws = new SecretsManagerClient({
-    region: endpoints.aws.region,
-    endpoint: endpoints.aws.endpoint,
-    credentials: {
-      accessKeyId: endpoints.aws.accessKeyId,
-      secretAccessKey: endpoints.aws.secretAccessKey,
-    },
-  });
-  const gcp = new SecretManagerServiceClient(gcpClientOptions(endpoints.gcp.endpoint));
+  const aws = sandboxSecretsManager(endpoints);
+  const gcp = sandboxSecretManager(endpoints);
   const storeKinds = spec.stores ?? ['aws', 'gcp'];
   const stores: StoreUnderTest[] = storeKinds.map((s) =>
     s === 'aws'
