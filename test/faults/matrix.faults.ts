@@ -9,8 +9,8 @@
 import { afterAll, describe, it } from 'vitest';
 import { faultFile } from './fault-file.js';
 import { inProcessPlan, KINDS, pointId, recordPoints } from './points.js';
-import { replayCommand, rng, scaleFromEnv, selected, subSeed } from './scale.js';
-import { openLane, problemsOf, runInProcess, type ScenarioResult, tally } from './scenario.js';
+import { rng, scaleFromEnv, selected, subSeed } from './scale.js';
+import { openLane, reportScenario, runInProcess, type ScenarioResult, tally } from './scenario.js';
 
 const scale = scaleFromEnv();
 const file = faultFile('matrix-in-process');
@@ -32,15 +32,7 @@ describe('a fault on any call of a rotation keeps every invariant once the next 
           const random = rng(subSeed(scale.seed, id));
           const result = await runInProcess(lane, kind, point, fault, random, id, file.capture);
           results.push(result);
-          const problems = problemsOf(result);
-          if (process.env['FAULTS_VERBOSE']) console.log(`${id}: ${result.story}`);
-          if (problems.length > 0)
-            console.error(
-              `fault scenario ${id} failed (seed ${scale.seed}): ${result.story}\n  ${problems.join('\n  ')}\n  replay: ${replayCommand(scale, id)}`,
-            );
-          expect
-            .soft(problems, `${id}: ${result.story}; replay: ${replayCommand(scale, id)}`)
-            .toEqual([]);
+          reportScenario(expect, scale, id, result);
         }
       } finally {
         file.minted(lane.watch.issued().map((t) => t.value));

@@ -7,6 +7,7 @@
  */
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import type { ExpectStatic } from 'vitest';
 import type { Sandbox } from '../../sandbox/index.js';
 import { type RotationOutcome, rotate } from '../../shared/rotation/engine.js';
 import { clearFaults, faultsOf } from '../support/call-triggers.js';
@@ -29,6 +30,7 @@ import {
   faultAction,
   type KindUnderTest,
 } from './points.js';
+import { replayCommand, type Scale } from './scale.js';
 import { quickTarget } from './targets.js';
 
 const BIN = fileURLToPath(new URL('../../bin/credrot.js', import.meta.url));
@@ -84,6 +86,25 @@ export function problemsOf(r: ScenarioResult): string[] {
     ...r.unrecovered.map((p) => `not recovered: ${p}`),
     ...r.missed.map((p) => `fault missed: ${p}`),
   ];
+}
+
+/**
+ * Reports one scenario: its story when FAULTS_VERBOSE is set, a failure with the seed and
+ * the one command that replays it, and a soft assertion so the other scenarios still run.
+ */
+export function reportScenario(
+  expect: ExpectStatic,
+  scale: Scale,
+  id: string,
+  result: ScenarioResult,
+): void {
+  const problems = problemsOf(result);
+  if (process.env['FAULTS_VERBOSE']) console.log(`${id}: ${result.story}`);
+  if (problems.length > 0)
+    console.error(
+      `fault scenario ${id} failed (seed ${scale.seed}): ${result.story}\n  ${problems.join('\n  ')}\n  replay: ${replayCommand(scale, id)}`,
+    );
+  expect.soft(problems, `${id}: ${result.story}; replay: ${replayCommand(scale, id)}`).toEqual([]);
 }
 
 function options(offsetMs = 0) {

@@ -8,8 +8,8 @@
 import { afterAll, describe, it } from 'vitest';
 import { faultFile } from './fault-file.js';
 import { KINDS, pointId, recordPoints, sigkillPlan } from './points.js';
-import { replayCommand, scaleFromEnv, selected } from './scale.js';
-import { openLane, problemsOf, runSigkill, type ScenarioResult, tally } from './scenario.js';
+import { scaleFromEnv, selected } from './scale.js';
+import { openLane, reportScenario, runSigkill, type ScenarioResult, tally } from './scenario.js';
 
 const scale = scaleFromEnv();
 const file = faultFile('matrix-sigkill');
@@ -30,15 +30,7 @@ describe('a rotation process killed in the middle of any call is recovered by th
           if (!selected(scale, id)) continue;
           const result = await runSigkill(lane, kind, point, id, file.capture);
           results.push(result);
-          const problems = problemsOf(result);
-          if (process.env['FAULTS_VERBOSE']) console.log(`${id}: ${result.story}`);
-          if (problems.length > 0)
-            console.error(
-              `fault scenario ${id} failed (seed ${scale.seed}): ${result.story}\n  ${problems.join('\n  ')}\n  replay: ${replayCommand(scale, id)}`,
-            );
-          expect
-            .soft(problems, `${id}: ${result.story}; replay: ${replayCommand(scale, id)}`)
-            .toEqual([]);
+          reportScenario(expect, scale, id, result);
         }
       } finally {
         file.minted(lane.watch.issued().map((t) => t.value));
