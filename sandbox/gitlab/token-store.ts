@@ -164,9 +164,12 @@ export class TokenStore {
     this.changes++;
   }
 
-  /** Identifies the listable state: the changes so far and the clock's second (expiry). */
+  /**
+   * Identifies the listable state: the changes so far and the clock's UTC day, because a
+   * token expires at the start of its `expires_at` day (UTC) and at no other instant.
+   */
   listingVersion(): string {
-    return `${this.changes}@${Math.floor(this.now().getTime() / 1000)}`;
+    return `${this.changes}@${Math.floor(this.now().getTime() / 86_400_000)}`;
   }
 
   /** Revokes the old token and creates its successor (same user, name, scopes) at once. */

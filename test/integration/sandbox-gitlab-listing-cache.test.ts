@@ -79,4 +79,20 @@ describe('the emulator reuses a listing across its pages, and never serves a sta
     expect(later).not.toContain(a.id);
     expect(later).toContain(c.id);
   });
+
+  it('drops a token from `state=active` at the midnight (UTC) it expires, not a second later', async () => {
+    const user = gitlab.createUser({ username: 'night-shift' });
+    const midnight = Date.parse(`${date(now.getTime() + 5 * DAY)}T00:00:00Z`);
+    const t = gitlab.seedToken({
+      userId: user.id,
+      name: 'until-midnight',
+      scopes: ['api'],
+      expiresAt: date(midnight),
+    });
+    now = new Date(midnight - 1);
+    expect(await activeIds()).toContain(t.id);
+    expect(await activeIds()).toContain(t.id);
+    now = new Date(midnight);
+    expect(await activeIds()).not.toContain(t.id);
+  });
 });
