@@ -3,7 +3,8 @@
  *   --smoke              small world; asserts only the call-count bounds (exit 1 if broken)
  *   --out <file>         also write the Markdown report there (e.g. bench/RESULTS.md)
  *   --tokens --projects --groups --variables --rotations --latency --time-factor
- *   --concurrency --rotation-concurrency   override the defaults (bench/run.ts)
+ *   --concurrency --rotation-concurrency --discovery-repeats --tight-rate-limit
+ *                        override the defaults (bench/run.ts)
  *   --skip-cold-start --skip-webhook       leave those parts out
  *   --emulator worker|in-process           where the GitLab emulator runs (default worker)
  */
@@ -26,6 +27,8 @@ const { values } = parseArgs({
     latency: { type: 'string' },
     'time-factor': { type: 'string' },
     concurrency: { type: 'string' },
+    'discovery-repeats': { type: 'string' },
+    'tight-rate-limit': { type: 'string' },
     'rotation-concurrency': { type: 'string' },
     'skip-cold-start': { type: 'boolean', default: false },
     'skip-webhook': { type: 'boolean', default: false },
@@ -34,8 +37,17 @@ const { values } = parseArgs({
 });
 
 const base = values.smoke ? SMOKE : DEFAULTS;
-const num = (raw: string | undefined, fallback: number) =>
-  raw === undefined ? fallback : Number(raw);
+function num(raw: string | undefined, fallback: number): number {
+  if (raw === undefined) return fallback;
+  const n = Number(raw);
+  if (raw.trim() === '' || !Number.isFinite(n) || n < 0) {
+    process.stderr.write(
+      `bench: "${raw}" is not a number; give every size, rate and count as a non-negative number (see bench/main.ts)\n`,
+    );
+    process.exit(2);
+  }
+  return n;
+}
 const options: BenchOptions = {
   ...base,
   tokens: num(values.tokens, base.tokens),
@@ -46,6 +58,8 @@ const options: BenchOptions = {
   latencyMs: num(values.latency, base.latencyMs),
   timeFactor: num(values['time-factor'], base.timeFactor),
   concurrency: num(values.concurrency, base.concurrency),
+  discoveryRepeats: num(values['discovery-repeats'], base.discoveryRepeats),
+  tightRateLimitPerMinute: num(values['tight-rate-limit'], base.tightRateLimitPerMinute),
   rotationConcurrency: num(values['rotation-concurrency'], base.rotationConcurrency),
   emulator: values.emulator === 'in-process' ? 'in-process' : 'worker',
 };

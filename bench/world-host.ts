@@ -77,6 +77,9 @@ export async function startWorld(
     callCount: () => call<number>({ op: 'callCount' }),
     countCalls: (from) => call<PhaseCounts>({ op: 'countCalls', from }),
     seedRotation: (input) => call<RotationSeed[]>({ op: 'seedRotation', input }),
+    setRateLimit: async (perMinute) => {
+      await call({ op: 'setRateLimit', perMinute });
+    },
     close: async () => {
       await call({ op: 'close' }).catch(() => undefined);
       await worker.terminate();

@@ -17,6 +17,7 @@ export type WorldRequest =
   | { id: number; op: 'callCount' }
   | { id: number; op: 'countCalls'; from: number }
   | { id: number; op: 'seedRotation'; input: SeedRotationInput }
+  | { id: number; op: 'setRateLimit'; perMinute: number }
   | { id: number; op: 'close' };
 
 export type WorldMessage =
@@ -39,6 +40,7 @@ if (port) {
       if (req.op === 'callCount') result = await world.callCount();
       else if (req.op === 'countCalls') result = await world.countCalls(req.from);
       else if (req.op === 'seedRotation') result = await world.seedRotation(req.input);
+      else if (req.op === 'setRateLimit') result = await world.setRateLimit(req.perMinute);
       else {
         await world.close();
         result = null;

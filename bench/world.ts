@@ -57,6 +57,8 @@ export interface BenchWorld extends WorldInfo {
   /** The emulator's calls from index `from` on. */
   countCalls(from: number): Promise<PhaseCounts>;
   seedRotation(input: SeedRotationInput): Promise<RotationSeed[]>;
+  /** Changes the emulator's per-minute rate limit from the next request on. */
+  setRateLimit(perMinute: number): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -177,6 +179,7 @@ export async function buildWorld(
     callCount: async () => gitlab.router.calls.length,
     countCalls: async (from) => countCalls(gitlab, from),
     seedRotation: async (input) => seedRotation(gitlab, info, input),
+    setRateLimit: async (perMinute) => gitlab.setRateLimit(perMinute),
     close: () => server.close(),
   };
 }

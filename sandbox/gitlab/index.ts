@@ -110,6 +110,8 @@ export interface GitLabEmulator {
   tokenState(value: string): 'active' | 'revoked' | 'expired' | 'unknown';
   /** Moves the emulator clock to `now`; time keeps flowing from there. */
   setNow(now: Date): void;
+  /** Changes the per-minute rate limit from the next request on (GitLab's settings page). */
+  setRateLimit(perMinute: number): void;
   now(): Date;
   /** Registry basic-auth decision for `/jwt/auth` (see registry-access.ts). */
   registryAccess(
@@ -228,6 +230,7 @@ export function createGitLabEmulator(opts: GitLabEmulatorOptions = {}): GitLabEm
     setNow(at) {
       offsetMs = at.getTime() - baseClock().getTime();
     },
+    setRateLimit: (perMinute) => limiter.setLimit(perMinute),
     now,
     registryAccess: (username, password, repository, requested) =>
       registryAccess(world, deployTokens, username, password, repository, requested),

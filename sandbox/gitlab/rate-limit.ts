@@ -32,7 +32,16 @@ export class RateLimiter {
   private readonly counts = new Map<string, number>();
   private readonly verdicts = new WeakMap<Request, Verdict>();
 
-  constructor(private readonly options: RateLimiterOptions) {}
+  private limit: number;
+
+  constructor(private readonly options: RateLimiterOptions) {
+    this.limit = options.limitPerMinute;
+  }
+
+  /** Changes the limit from the next request on (a bench or test of a tighter tier). */
+  setLimit(perMinute: number): void {
+    this.limit = perMinute;
+  }
 
   /** Router `before` hook: counts the request and answers 429 once over the limit. */
   readonly before = (req: Request): Response | undefined => {
@@ -53,7 +62,7 @@ export class RateLimiter {
       resetSeconds: windowStart + WINDOW_SECONDS,
     };
     this.verdicts.set(req, verdict);
-    if (observed <= this.options.limitPerMinute) return undefined;
+    if (observed <= this.limit) return undefined;
     const retryAfter = Math.max(1, verdict.resetSeconds - nowSeconds);
     return {
       status: 429,
@@ -70,7 +79,7 @@ export class RateLimiter {
   readonly after = (req: Request, res: Response): void => {
     const v = this.verdicts.get(req);
     if (!v) return;
-    const limit = this.options.limitPerMinute;
+    const limit = this.limit;
     res.headers = {
       ...res.headers,
       'ratelimit-name': v.name,

@@ -17,6 +17,13 @@ describe('the bench, at small N', () => {
     expect(d.credrot.calls).toBeLessThanOrEqual(Math.ceil(SMOKE.tokens / 100) + SMOKE.groups);
     expect(d.credrot.calls).toBeLessThan(d.naive.calls / 5);
     expect(d.credrot.retries).toBeGreaterThanOrEqual(d.credrot.throttled);
+    expect(d.credrot.sameCalls).toBe(true);
+    // Under a limit below its call count, discovery spends the first window's budget and
+    // waits for the next: the same calls and tokens, and not one 429 drawn.
+    expect(d.tight.calls).toBe(d.credrot.calls);
+    expect(d.tight.calls).toBeGreaterThan(SMOKE.tightRateLimitPerMinute);
+    expect(d.tight.agree).toBe(true);
+    expect(d.tight.throttled).toBe(0);
     expect(r.rotated).toBe(SMOKE.rotations);
     expect(r.calls).toBeLessThanOrEqual(SMOKE.rotations * (4 + 3 * r.sinksEach));
     expect(r.retries).toBeGreaterThanOrEqual(r.throttled);
