@@ -3,23 +3,31 @@
  * the same world, each run in a fresh rate-limit window with its own client.
  *
  * The baseline runs once (about a minute, latency-bound: warming up cannot move it).
- * credrot runs `1 + repeats` times: the first run is reported on its own as the cold
- * one (first use of these code paths in this process, new connections, and the
- * emulator building its listing indexes), and the wall time is the median of the rest,
- * as for any repeated measurement. Then once more under a tight limit (GitLab's proposed
- * free-tier 100 requests a minute by default), where the budget, not the round trips,
- * bounds discovery: that run shows whether the limiter spends a window's budget fully
- * and waits for the reset instead of drawing 429s.
+ * credrot runs `repeats` times in the bench process, and the median is the wall time
+ * figure, as for any repeated measurement. Then once in a Node process of its own
+ * (discovery-process.ts), as a scheduled function would: that cold run gives its own
+ * wall time and credrot's peak memory apart from the emulator. Then under a tight limit
+ * (GitLab's proposed free-tier 100 requests a minute by default), where the budget, not
+ * the round trips, bounds discovery: that run shows whether the limiter spends each
+ * window's budget and waits for the reset instead of drawing 429s.
  */
-import {
-  discoverInstanceTokens,
-  type InstanceDiscovery,
-} from '../shared/discovery/gitlab-instance.js';
+import { execFile } from 'node:child_process';
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { build } from 'esbuild';
+import { discoverInstanceTokens } from '../shared/discovery/gitlab-instance.js';
 import { naiveDiscovery } from './baseline-naive.js';
 import { meteredClients, nextWindow } from './clients.js';
 import type { BenchClock } from './clock.js';
-import { memorySampler } from './meter.js';
+import type { DiscoveryProcessInput, DiscoveryProcessResult } from './discovery-process.js';
 import type { BenchWorld } from './world.js';
+
+const execFileAsync = promisify(execFile);
+
+type Found = { id: number; owner: object }[];
 
 export interface DiscoverySide {
   calls: number;
@@ -35,16 +43,22 @@ export interface DiscoverySide {
 
 export interface CredrotDiscovery extends DiscoverySide {
   join: string;
-  /** The first run's wall time and its ratio to the lower bound. */
+  /** The run in a fresh process: its wall time and ratio to the lower bound. */
   cold: { wallMs: number; overLowerBound: number };
-  /** Wall times of the measured (warm) runs, in run order. */
-  warmWallsMs: number[];
+  /** Wall times of the runs in the bench process, in run order (the figure is their median). */
+  wallsMs: number[];
   /** Every run made the same number of calls. */
   sameCalls: boolean;
-  /** The process's RSS just before credrot's first run (the emulator and its world). */
-  restRssMb: number;
-  peakRssMb: number;
+  /** Peak RSS (the kernel's maxRSS) and sampled peak heap of the fresh process. */
+  maxRssMb: number;
   peakHeapMb: number;
+}
+
+interface Run {
+  tokens: Found;
+  wallMs: number;
+  counts: { calls: number; throttled: number };
+  retries: number;
 }
 
 export interface DiscoveryBench {
@@ -74,13 +88,11 @@ export interface DiscoveryBench {
 export interface DiscoveryBenchOptions {
   rateLimitPerMinute: number;
   concurrency: number;
-  /** Measured credrot runs after the cold one. */
+  /** credrot runs in the bench process after the cold one (at least 1). */
   repeats: number;
   /** The tight limit of the rate-bound run, requests a minute. */
   tightRateLimitPerMinute: number;
 }
-
-type Found = { id: number; owner: object }[];
 
 export async function benchDiscovery(
   world: BenchWorld,
@@ -119,12 +131,6 @@ export async function benchDiscovery(
   const agrees = (found: Found) =>
     found.length === naiveKeys.size && found.every((t) => naiveKeys.has(key(t)));
 
-  interface Run {
-    result: InstanceDiscovery;
-    wallMs: number;
-    counts: { calls: number; throttled: number };
-    retries: number;
-  }
   /** One credrot discovery in a fresh window, with a fresh limiter and retry count. */
   const once = async (): Promise<Run> => {
     await nextWindow(clock);
@@ -138,20 +144,20 @@ export async function benchDiscovery(
     });
     const wallMs = performance.now() - started;
     const counts = await world.countCalls(from);
-    return { result, wallMs, counts, retries: clients.retries() };
+    return { tokens: result.tokens, wallMs, counts, retries: clients.retries() };
   };
 
-  const restRssMb = process.memoryUsage().rss / 2 ** 20;
-  const memory = memorySampler();
-  const runs: Run[] = [];
-  for (let i = 0; i <= options.repeats; i++) runs.push(await once());
-  const peak = memory.stop();
-  const [cold, ...warm] = runs as [Run, ...Run[]];
-  const measured = warm.length > 0 ? warm : [cold];
+  // The measured runs in this process, then the cold one in a process of its own (after
+  // them, so that it does not pay for the emulator's first build of its listing indexes).
+  const measured: Run[] = [];
+  for (let i = 0; i < Math.max(1, options.repeats); i++) measured.push(await once());
+  const fresh = await inFreshProcess(world, clock, options.concurrency);
+  const cold = fresh.run;
+  const runs = [...measured, cold];
   const walls = measured.map((r) => r.wallMs);
   const calls = Math.max(...runs.map((r) => r.counts.calls));
   const sum = (f: (r: Run) => number) => runs.reduce((n, r) => n + f(r), 0);
-  const agree = runs.every((r) => agrees(r.result.tokens));
+  const agree = runs.every((r) => agrees(r.tokens));
 
   await world.setRateLimit(options.tightRateLimitPerMinute);
   let tightRun: Run;
@@ -182,15 +188,14 @@ export async function benchDiscovery(
         median(walls),
         sum((r) => r.counts.throttled),
         sum((r) => r.retries),
-        Math.min(...runs.map((r) => r.result.tokens.length)),
+        Math.min(...runs.map((r) => r.tokens.length)),
       ),
-      join: cold.result.join,
+      join: fresh.join,
       cold: { wallMs: cold.wallMs, overLowerBound: cold.wallMs / lowerBound(cold.counts.calls) },
-      warmWallsMs: warm.map((r) => r.wallMs),
+      wallsMs: walls,
       sameCalls: runs.every((r) => r.counts.calls === calls),
-      restRssMb,
-      peakRssMb: peak.rssMb,
-      peakHeapMb: peak.heapMb,
+      maxRssMb: fresh.maxRssMb,
+      peakHeapMb: fresh.heapMb,
     },
     tight: {
       ...side(
@@ -198,13 +203,13 @@ export async function benchDiscovery(
         tightRun.wallMs,
         tightRun.counts.throttled,
         tightRun.retries,
-        tightRun.result.tokens.length,
+        tightRun.tokens.length,
         options.tightRateLimitPerMinute,
       ),
       rateLimitPerMinute: options.tightRateLimitPerMinute,
       windowBoundMs,
       overWindowBound: windowBoundMs > 0 ? tightRun.wallMs / windowBoundMs : Number.NaN,
-      agree: agrees(tightRun.result.tokens),
+      agree: agrees(tightRun.tokens),
     },
     agree,
   };
@@ -214,4 +219,55 @@ function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   const mid = Math.floor(sorted.length / 2);
   return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
+/** Bundles bench/discovery-process.ts (once per bench process) and runs it in a new `node`. */
+async function inFreshProcess(
+  world: BenchWorld,
+  clock: BenchClock,
+  concurrency: number,
+): Promise<{ run: Run; join: string; maxRssMb: number; heapMb: number }> {
+  bundled ??= bundleDiscoveryProcess();
+  const script = await bundled;
+  const input: DiscoveryProcessInput = {
+    url: world.url,
+    adminToken: world.adminToken,
+    horizon: world.horizon,
+    concurrency,
+    clock: { factor: clock.factor, start: clock.start, origin: clock.origin },
+  };
+  const from = await world.callCount();
+  const { stdout } = await execFileAsync(process.execPath, [script], {
+    env: { ...process.env, BENCH_DISCOVERY: JSON.stringify(input) },
+    maxBuffer: 64 * 2 ** 20,
+  });
+  const out = JSON.parse(stdout) as DiscoveryProcessResult;
+  const counts = await world.countCalls(from);
+  return {
+    run: { tokens: out.tokens, wallMs: out.wallMs, counts, retries: out.retries },
+    join: out.join,
+    maxRssMb: out.maxRssMb,
+    heapMb: out.heapMb,
+  };
+}
+
+let bundled: Promise<string> | undefined;
+
+async function bundleDiscoveryProcess(): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), 'credrot-bench-'));
+  const outfile = join(dir, 'discovery-process.mjs');
+  await build({
+    entryPoints: [fileURLToPath(new URL('./discovery-process.ts', import.meta.url))],
+    outfile,
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    logLevel: 'silent',
+    // CommonJS dependencies bundled into ESM still call require() for Node built-ins.
+    banner: {
+      js: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);",
+    },
+  });
+  return outfile;
 }

@@ -31,10 +31,10 @@ export function renderMarkdown(
     '|---|---:|---:|---:|---:|---:|---:|---:|',
     row('(a) naive baseline (bench/baseline-naive.ts), one run', d.naive),
     row(
-      `(b) credrot (shared/discovery, join: ${d.credrot.join}), median of ${d.credrot.warmWallsMs.length || 1} runs after the first`,
+      `(b) credrot (shared/discovery, join: ${d.credrot.join}), median of ${d.credrot.wallsMs.length} run${d.credrot.wallsMs.length === 1 ? '' : 's'} in the bench process`,
       d.credrot,
     ),
-    row('(b) credrot, its first (cold) run', {
+    row('(b) credrot, cold: one run in a fresh process, after those', {
       ...d.credrot,
       wallMs: d.credrot.cold.wallMs,
       overLowerBound: d.credrot.cold.overLowerBound,
@@ -45,7 +45,7 @@ export function renderMarkdown(
       d.tight,
     ),
     '',
-    `Both found the same ${d.credrot.found} due tokens with the same owners, in every run: ${d.agree && d.tight.agree ? 'yes' : 'NO'}. The 429s and retries in row (b) are totals over all ${(d.credrot.warmWallsMs.length || 0) + 1} runs; each run starts in a fresh rate-limit window with a fresh client, and the runs after the first took ${d.credrot.warmWallsMs.map((ms) => `${ms.toFixed(0)}`).join(', ')} ms. Peak memory during credrot's discovery runs: ${d.credrot.peakRssMb.toFixed(0)} MB RSS for the whole process, including the emulator and its world, which held ${d.credrot.restRssMb.toFixed(0)} MB before the first run; ${d.credrot.peakHeapMb.toFixed(0)} MB heap in credrot's thread.`,
+    `Both found the same ${d.credrot.found} due tokens with the same owners, in every run: ${d.agree && d.tight.agree ? 'yes' : 'NO'}. The 429s and retries in row (b) are totals over all ${d.credrot.wallsMs.length + 1} runs; each run starts in a fresh rate-limit window with a fresh client, and the runs in the bench process took ${d.credrot.wallsMs.map((ms) => `${ms.toFixed(0)}`).join(', ')} ms. Peak memory of credrot's discovery, in the fresh process (esbuild bundle of bench/discovery-process.ts, no TypeScript loader; the emulator and its world live in the bench process): ${d.credrot.maxRssMb.toFixed(0)} MB max RSS, ${d.credrot.peakHeapMb.toFixed(0)} MB peak heap.`,
     '',
     '### Rotation throughput',
     '',
@@ -63,9 +63,9 @@ export function renderMarkdown(
     '',
     `- Machine: ${m.cpus} CPUs; 1-minute load average ${m.loadBefore.toFixed(1)} before the discovery and rotation parts, ${m.loadAfter.toFixed(1)} after. Wall times on a busy machine are upper bounds.`,
     run.emulator === 'worker'
-      ? "- The GitLab emulator runs in a worker thread of the bench process (bench/world-host.ts), so credrot's event loop is its own; the emulator still shares the machine's CPUs, and its own cost per call (it filters a listing once, until the data or the day changes, and slices pages from it, serialising each page as JSON in its one thread) adds to the injected latency. Peak memory is the whole process's RSS, the worker and its world included; heap is the bench thread's."
+      ? "- The GitLab emulator runs in a worker thread of the bench process (bench/world-host.ts), so credrot's event loop is its own; the emulator still shares the machine's CPUs, and its own cost per call (it filters a listing once, until the data or the day changes, and slices pages from it, serialising each page as JSON in its one thread) adds to the injected latency. Memory is measured apart, in the fresh process of the cold run."
       : "- The GitLab emulator runs in the bench thread (seeded in-process), so credrot and the emulator share one event loop: wall times include the emulator's work.",
-    "- Discovery needs two dependent rounds of calls (the first pages, which give `x-total-pages`; then every other page side by side, up to the limiter's per-host concurrency), so besides the rate its floor is two round trips plus the time to serve and parse the second round. The first run also pays for first use: the code paths of this process, new connections, and the emulator building its listing indexes; the later runs show what a long-running scan of many instances spends per walk.",
+    "- Discovery needs two dependent rounds of calls (the first pages, which give `x-total-pages`; then every other page side by side, up to the limiter's per-host concurrency), so besides the rate its floor is two round trips plus the time to serve and parse the second round. The first run in the bench process also pays for the emulator's first build of its listing indexes (the median leaves it out), and the cold run for a new process's first use of its code paths and connections; the runs in the bench process show what a long-running scan of many instances spends per walk.",
     `- GitLab counts requests in a fixed window per minute, not at a steady rate, so a run that needs less than a window's budget (row b) or ends part-way into a window (row c) can finish under calls / allowed rate. Row (c) is the one the budget bounds: its ${d.tight.calls} calls need ${Math.ceil(d.tight.calls / d.tight.rateLimitPerMinute)} windows of ${d.tight.rateLimitPerMinute}, so no client can finish before the last one opens, ${s(d.tight.windowBoundMs)} in; it finished ${s(d.tight.wallMs)} in (${x(d.tight.overWindowBound)}), having spent each window's budget and then waited for \`RateLimit-Reset\` rather than drawing 429s (${d.tight.throttled} here).`,
     '- Cold start: see the section above for what "loaded at cold start" and "ships" mean for a split bundle.',
     '- Call counts, 429s and agreement with the baseline do not depend on the machine; `npm run bench -- --smoke` (and test/integration/bench-smoke.test.ts) asserts those.',
