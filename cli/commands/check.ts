@@ -30,11 +30,15 @@ expired, not-yet-valid, critical, unknown, warning, ok.
   now, whether it is due for rotation (as 'credrot plan' decides), what every store holds,
   and the store's own rotation schedule or expiry (AWS DescribeSecret; GCP expire_time and
   next_rotation_time). A credential with no stored value yet is reported as unknown.
+- discovery (unless --offline): every active personal, project and group access token of
+  a GitLab instance that expires within the warning threshold and that no credential of
+  the configuration rotates, found with an administrator's token in about one API call
+  per hundred such tokens.
 
 Options:
   -c, --config <file>     configuration file (default: $CREDROT_CONFIG, else ./credrot.config.yaml)
   -f, --format <format>   table (default), json or prometheus
-      --offline           check the watchers only: no network, no credentials
+      --offline           check the watchers only: no network, no credentials, no discovery
       --warn <duration>   warning threshold, e.g. 30d; overrides the configuration
       --critical <dur>    critical threshold, e.g. 7d; overrides the configuration
       --now <instant>     evaluate as of this ISO 8601 instant instead of the current time,
@@ -88,7 +92,8 @@ async function runCheck(args: string[], io: CommandIo): Promise<number> {
 
   const file = resolve(io.cwd, values.config ?? io.env['CREDROT_CONFIG'] ?? 'credrot.config.yaml');
   const config = await loadConfig(file);
-  const live = values.offline !== true && config.credentials.length > 0;
+  const live =
+    values.offline !== true && (config.credentials.length > 0 || config.discovery.length > 0);
   const [watched, credentials] = await Promise.all([
     scan(config, {
       now,
@@ -122,6 +127,7 @@ async function checkLive(
     now,
     env: io.env,
     thresholds: { ...config.defaults.thresholds, ...overrides },
+    ...(overrides ? { overrides } : {}),
     timeoutMs: timeoutMs ?? 10_000,
   });
 }

@@ -9,6 +9,7 @@ import type { Thresholds } from '../expiry/types.js';
 import { createPolicyFetch } from '../http/policy-fetch.js';
 import { assembleTarget } from '../rotation/assemble.js';
 import { scanCredentials } from './credentials.js';
+import { checkDiscovery } from './discovery.js';
 import type { Finding } from './finding.js';
 import { storeMetadataReader } from './store-metadata.js';
 
@@ -18,13 +19,16 @@ export interface LiveCheckOptions {
   env: Record<string, string | undefined>;
   /** Status thresholds, already resolved (defaults, then command-line overrides). */
   thresholds: Thresholds;
+  /** The command-line overrides alone, ahead of a discovery entry's own thresholds. */
+  overrides?: Partial<Thresholds>;
   /** Per HTTP attempt and per GCP call, and the longest wait for one credential, ms. */
   timeoutMs: number;
 }
 
 /**
- * Checks every configured credential against its source and stores. Never rejects for
- * one credential: a failure is that credential's `unknown` finding.
+ * Checks every configured credential against its source and stores, and runs every
+ * discovery entry. Never rejects for one credential or entry: a failure is its `unknown`
+ * finding.
  */
 export async function checkCredentials(
   config: Config,
@@ -47,7 +51,11 @@ export async function checkCredentials(
     awsRequestTimeoutMs: options.timeoutMs,
   });
   try {
-    return await scanCredentials(
+    const discovered = checkDiscovery(config, connections, {
+      now: options.now,
+      ...(options.overrides ? { thresholds: options.overrides } : {}),
+    });
+    const credentials = scanCredentials(
       config.credentials,
       {
         // A check reads the source and the stores only: no sink credential is needed.
@@ -61,6 +69,7 @@ export async function checkCredentials(
         deadlineMs: options.timeoutMs,
       },
     );
+    return [...(await credentials), ...(await discovered)];
   } finally {
     done.abort();
     await closeGcpClients(config, connections);

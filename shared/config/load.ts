@@ -18,6 +18,7 @@ import {
   ACCESS_LEVELS,
   type Credential,
   configSchema,
+  type DiscoverySpec,
   type NotifierSpec,
   type ParsedConfig,
   type QueueSpec,
@@ -43,6 +44,14 @@ export interface Watcher {
   thresholds?: Partial<Thresholds>;
 }
 
+/** A discovery entry, its connection resolved and its thresholds in milliseconds. */
+export interface Discovery {
+  name: string;
+  kind: DiscoverySpec['kind'];
+  connection: string;
+  thresholds?: Partial<Thresholds>;
+}
+
 /** A credential with every connection name filled in and its access level as a number. */
 export type ResolvedCredential = Omit<Credential, 'source' | 'stores' | 'sinks' | 'policy'> & {
   source: Credential['source'] & { connection: string };
@@ -58,6 +67,8 @@ export interface Config {
   connections: ParsedConfig['connections'];
   credentials: ResolvedCredential[];
   watchers: Watcher[];
+  /** Instance-wide token discovery, each with its GitLab connection resolved. */
+  discovery: Discovery[];
   /** Webhook receivers (deployed functions only); the GitHub connection name is resolved. */
   webhooks: WebhooksSpec;
   /** The rotation job queue (deployed functions only), its AWS connection resolved for SQS. */
@@ -273,6 +284,19 @@ function normalize(
     return out;
   });
 
+  const discovery = data.discovery.map((d, i): Discovery => {
+    const at: PropertyKey[] = ['discovery', i];
+    claim('discovery', d.name, [...at, 'name']);
+    const out: Discovery = {
+      name: d.name,
+      kind: d.kind,
+      connection: pick('gitlab', d.connection, at),
+    };
+    if (d.thresholds)
+      out.thresholds = { warningMs: d.thresholds.warning, criticalMs: d.thresholds.critical };
+    return out;
+  });
+
   const thresholds: Thresholds = {
     warningMs: data.defaults.thresholds.warning ?? DEFAULT_THRESHOLDS.warningMs,
     criticalMs: data.defaults.thresholds.critical ?? DEFAULT_THRESHOLDS.criticalMs,
@@ -307,6 +331,7 @@ function normalize(
     connections: data.connections,
     credentials,
     watchers,
+    discovery,
     webhooks,
     ...(queue ? { queue } : {}),
     notifications: { notifiers },

@@ -316,6 +316,19 @@ export const watcher = z.strictObject({
   thresholds: thresholds.optional(),
 });
 
+/**
+ * Tokens credrot finds rather than is told about. `gitlab-instance` lists every active
+ * personal, project and group access token of a GitLab instance that expires within the
+ * warning threshold, with an administrator's token (read_api is enough), and reports
+ * those no credential of this configuration rotates.
+ */
+export const discovery = z.strictObject({
+  name,
+  kind: z.literal('gitlab-instance', { error: 'must be gitlab-instance' }),
+  connection: name.optional(),
+  thresholds: thresholds.optional(),
+});
+
 /** A byte size: a whole number of bytes, or `64KiB` / `1MiB`. */
 const byteSize = z
   .union([
@@ -423,6 +436,7 @@ export const configSchema = z.strictObject({
   connections,
   credentials: z.array(credential).default([]),
   watchers: z.array(watcher).default([]),
+  discovery: z.array(discovery).default([]),
   webhooks,
   queue: queue.optional(),
   notifications,
@@ -435,6 +449,7 @@ export type StoreSpec = z.output<typeof store>;
 export type SinkSpec = z.output<typeof sink>;
 export type SecretRef = z.output<typeof secretRef>;
 export type WatcherSpec = z.output<typeof watcher>;
+export type DiscoverySpec = z.output<typeof discovery>;
 export type WebhooksSpec = z.output<typeof webhooks>;
 export type QueueSpec = z.output<typeof queue>;
 export type NotifierSpec = z.output<typeof notifier>;

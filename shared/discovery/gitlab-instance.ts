@@ -31,6 +31,10 @@ export interface DiscoveredToken {
   userId: number;
   /** `YYYY-MM-DD`, or null for a token without expiry. */
   expiresAt: string | null;
+  /** ISO 8601, when GitLab says. */
+  createdAt?: string;
+  /** Where credrot's marker lives on the tokens it minted (GitLab 17.x and later). */
+  description: string | null;
   scopes: string[];
   owner: TokenOwner;
 }
@@ -62,6 +66,8 @@ interface TokenView {
   name: string;
   user_id: number;
   expires_at?: string | null;
+  created_at?: string;
+  description?: string | null;
   scopes?: string[];
 }
 
@@ -153,6 +159,8 @@ export async function discoverInstanceTokens(
     name: t.name,
     userId: t.user_id,
     expiresAt: t.expires_at ?? null,
+    ...(typeof t.created_at === 'string' ? { createdAt: t.created_at } : {}),
+    description: t.description ?? null,
     scopes: t.scopes ?? [],
     owner: owners.get(t.user_id) ?? { kind: 'personal' as const, userId: t.user_id },
   }));

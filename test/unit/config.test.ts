@@ -193,6 +193,41 @@ notifications:
     expect(problems.join('\n')).not.toContain('hunter2');
   });
 
+  it('loads discovery entries, their GitLab connection resolved and thresholds in ms', () => {
+    const config = parseConfig(
+      `${VALID}discovery:
+  - { name: every-token, kind: gitlab-instance, thresholds: { warning: 14d, critical: 2d } }
+`,
+      FILE,
+    );
+    expect(config.discovery).toEqual([
+      {
+        name: 'every-token',
+        kind: 'gitlab-instance',
+        connection: 'main',
+        thresholds: { warningMs: 14 * 86_400_000, criticalMs: 2 * 86_400_000 },
+      },
+    ]);
+    expect(parseConfig(VALID, FILE).discovery).toEqual([]);
+  });
+
+  it('names what is wrong with a discovery entry: its kind, its connection, its name', () => {
+    const problems = problemsOf(`${VALID}discovery:
+  - { name: a, kind: gitlab-group }
+  - { name: b, kind: gitlab-instance, connection: nowhere }
+  - { name: app-ci, kind: gitlab-instance }
+`);
+    expect(problems.join('\n')).toMatch(/discovery\[0\]\.kind: must be gitlab-instance/);
+    const resolved = problemsOf(`${VALID}discovery:
+  - { name: b, kind: gitlab-instance, connection: nowhere }
+  - { name: app-ci, kind: gitlab-instance }
+`).join('\n');
+    expect(resolved).toMatch(
+      /discovery\[0\]: names connections\.gitlab\.nowhere, which is not defined \(defined: main\)/,
+    );
+    expect(resolved).toMatch(/discovery\[1\]\.name: name "app-ci" is already used by credential/);
+  });
+
   it('keeps the committed JSON Schema in step with the zod schema (run npm run schema)', async () => {
     const committed = await readFile(
       new URL('../../credrot.config.schema.json', import.meta.url),
