@@ -17,5 +17,10 @@ export async function handler(_event: unknown): Promise<ScheduledScanResult> {
     metrics: rt.metrics,
     notify: await rt.notify(),
     findings: (now) => scan(rt.config, { now }),
+    discovered: async (now) => {
+      if (rt.config.discovery.length === 0) return [];
+      const { checkDiscovery } = await import('../../shared/check/discovery.js');
+      return checkDiscovery(rt.config, rt.connections, { now });
+    },
   });
 }

@@ -1,6 +1,7 @@
 /**
  * One run of the schedule: scan, enqueue one job per due credential, and notice the
- * credentials that are critical and cannot be rotated. Throws only when the jobs could
+ * credentials that are critical and cannot be rotated, and the instance's tokens near
+ * expiry that no credential rotates (discovery). Throws only when the jobs could
  * not be enqueued, so the scheduler's retry policy (and its dead-letter queue) applies.
  */
 import type { Finding } from '../check/finding.js';
@@ -23,6 +24,8 @@ export interface ScheduledScanDeps {
   notify?: NotifyDeps;
   /** Findings of the configured watchers (`credrot check`'s scan); none when omitted. */
   findings?: (now: Date) => Promise<Finding[]>;
+  /** Findings of the configured discovery (`credrot check`'s); none when omitted. */
+  discovered?: (now: Date) => Promise<Finding[]>;
 }
 
 export interface ScheduledScanResult {
@@ -52,8 +55,11 @@ export async function scheduledScan(deps: ScheduledScanDeps): Promise<ScheduledS
 
   let noticesSent = 0;
   if (deps.notify) {
-    const findings = deps.findings ? await deps.findings(now).catch(() => []) : [];
-    for (const notice of attentionNotices(deps.config, entries, findings, now))
+    const [findings, discovered] = await Promise.all([
+      deps.findings ? deps.findings(now).catch(() => []) : [],
+      deps.discovered ? deps.discovered(now).catch(() => []) : [],
+    ]);
+    for (const notice of attentionNotices(deps.config, entries, findings, now, discovered))
       if ((await notify(notice, deps.notify)) === 'sent') noticesSent += 1;
   }
   return { enqueued, planned: entries.length, blocked, noticesSent };

@@ -1,6 +1,6 @@
 /**
- * Notices to people: a rotation failed, or a credential is in its critical window and
- * credrot cannot rotate it. At most one notice per credential per UTC day, remembered in a
+ * Notices to people: a rotation failed, a credential is in its critical window and
+ * credrot cannot rotate it, or a discovery of the instance's tokens failed. At most one notice per credential per UTC day, remembered in a
  * `NoticeLog` (durably on the credential's primary store, see notice-log.ts). A notice
  * never carries a secret value: the text comes from credrot's own safe messages, and only
  * fingerprints identify values.
@@ -8,7 +8,7 @@
 import type { Log } from '../metrics/log.js';
 import { METRIC, type MetricSink } from '../metrics/metrics.js';
 
-export type NoticeKind = 'rotation-failed' | 'critical-unrotatable';
+export type NoticeKind = 'rotation-failed' | 'critical-unrotatable' | 'discovery-failed';
 
 export interface Notice {
   credential: string;

@@ -13,9 +13,9 @@ import type { GitLabClient } from '../sources/gitlab/client.js';
 import type { Notice, Notifier } from './notice.js';
 
 function headline(n: Notice): string {
-  return n.kind === 'rotation-failed'
-    ? `credrot: rotation of ${n.credential} failed`
-    : `credrot: ${n.credential} is about to expire and credrot cannot rotate it`;
+  if (n.kind === 'rotation-failed') return `credrot: rotation of ${n.credential} failed`;
+  if (n.kind === 'discovery-failed') return `credrot: discovery ${n.credential} failed`;
+  return `credrot: ${n.credential} is about to expire and credrot cannot rotate it`;
 }
 
 async function post(fetch: Fetch, url: string, body: unknown, label: string): Promise<void> {
