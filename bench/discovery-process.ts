@@ -8,10 +8,10 @@
  * Input: JSON in the environment variable BENCH_DISCOVERY (`DiscoveryProcessInput`);
  * output: one JSON line on stdout (`DiscoveryProcessResult`).
  */
-import { discoverInstanceTokens } from '../shared/discovery/gitlab-instance.js';
-import { meteredClients, nextWindow } from './clients.js';
+import { nextWindow } from './clients.js';
 import { acceleratedClock } from './clock.js';
 import { memorySampler } from './meter.js';
+import { timedDiscovery } from './timed-discovery.js';
 
 export interface DiscoveryProcessInput {
   url: string;
@@ -36,19 +36,12 @@ async function main(): Promise<void> {
   const input = JSON.parse(process.env['BENCH_DISCOVERY'] ?? '{}') as DiscoveryProcessInput;
   const clock = acceleratedClock(input.clock.factor, input.clock.start, input.clock.origin);
   await nextWindow(clock);
-  const clients = meteredClients(input.url, input.adminToken, clock, input.concurrency);
   const memory = memorySampler(5);
-  const started = performance.now();
-  const found = await discoverInstanceTokens({
-    client: clients.admin,
-    expiresBefore: input.horizon,
-    concurrency: input.concurrency,
-  });
-  const wallMs = performance.now() - started;
+  const { result: found, wallMs, retries } = await timedDiscovery(input, clock, input.concurrency);
   const peak = memory.stop();
   const result: DiscoveryProcessResult = {
     wallMs,
-    retries: clients.retries(),
+    retries,
     tokens: found.tokens.map((t) => ({ id: t.id, owner: t.owner })),
     join: found.join,
     // maxRSS is in kilobytes.

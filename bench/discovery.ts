@@ -18,11 +18,11 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { build } from 'esbuild';
-import { discoverInstanceTokens } from '../shared/discovery/gitlab-instance.js';
 import { naiveDiscovery } from './baseline-naive.js';
 import { meteredClients, nextWindow } from './clients.js';
 import type { BenchClock } from './clock.js';
 import type { DiscoveryProcessInput, DiscoveryProcessResult } from './discovery-process.js';
+import { timedDiscovery } from './timed-discovery.js';
 import type { BenchWorld } from './world.js';
 
 const execFileAsync = promisify(execFile);
@@ -134,17 +134,10 @@ export async function benchDiscovery(
   /** One credrot discovery in a fresh window, with a fresh limiter and retry count. */
   const once = async (): Promise<Run> => {
     await nextWindow(clock);
-    const clients = meteredClients(world.url, world.adminToken, clock, options.concurrency);
     const from = await world.callCount();
-    const started = performance.now();
-    const result = await discoverInstanceTokens({
-      client: clients.admin,
-      expiresBefore: world.horizon,
-      concurrency: options.concurrency,
-    });
-    const wallMs = performance.now() - started;
+    const { result, wallMs, retries } = await timedDiscovery(world, clock, options.concurrency);
     const counts = await world.countCalls(from);
-    return { tokens: result.tokens, wallMs, counts, retries: clients.retries() };
+    return { tokens: result.tokens, wallMs, counts, retries };
   };
 
   // The measured runs in this process, then the cold one in a process of its own (after
