@@ -106,7 +106,8 @@ async function checkEntry(
     const finding: Finding = {
       name: entry.name,
       kind: `gitlab-${token.owner.kind}-access-token`,
-      location: `${base} (${ownerLabel(token.owner)})`,
+      // As a watcher's file#member: where the token lives, then which token it is.
+      location: `${base} (${ownerLabel(token.owner)})#${token.name}`,
       subject: window.subject,
       status: evaluation.status,
       due: evaluation.due,

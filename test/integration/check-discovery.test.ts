@@ -140,7 +140,7 @@ describe('credrot check discovers the tokens of the whole instance that nobody r
     );
     expect(bySubject.get(`legacy-deploy (id ${ids['legacy']})`)).toMatchObject({
       kind: 'gitlab-project-access-token',
-      location: `${gitlabUrl} (project ${world.projectId})`,
+      location: `${gitlabUrl} (project ${world.projectId})#legacy-deploy`,
       status: 'critical',
     });
     expect(bySubject.get(`legacy-deploy (id ${ids['legacy']})`)?.note).toMatch(
@@ -148,12 +148,12 @@ describe('credrot check discovers the tokens of the whole instance that nobody r
     );
     expect(bySubject.get(`old-group (id ${ids['group']})`)).toMatchObject({
       kind: 'gitlab-group-access-token',
-      location: `${gitlabUrl} (group ${world.groupId})`,
+      location: `${gitlabUrl} (group ${world.groupId})#old-group`,
       status: 'warning',
     });
     expect(bySubject.get(`laptop (id ${ids['laptop']})`)).toMatchObject({
       kind: 'gitlab-personal-access-token',
-      location: `${gitlabUrl} (user ${aliceId})`,
+      location: `${gitlabUrl} (user ${aliceId})#laptop`,
       status: 'warning',
     });
     expect(bySubject.get(`gone (id ${ids['orphan']})`)?.note).toMatch(
