@@ -173,7 +173,7 @@ async function requireAdmin(client: GitLabClient, calls: { check: number }): Pro
   const me = (await client.Users.showCurrentUser()) as unknown as { is_admin?: boolean };
   if (me.is_admin !== true) {
     throw new PermissionError(
-      'instance-wide discovery needs an administrator token: GET /personal_access_tokens lists only your own tokens otherwise; use an administrator token with read_api, or discover per group',
+      "instance-wide discovery needs an administrator token: GET /personal_access_tokens lists only your own tokens otherwise; give its connection an administrator's token (read_api is enough)",
       { status: 403 },
     );
   }
