@@ -20,7 +20,7 @@ import { describeEvaluation } from '../expiry/describe.js';
 import { evaluate } from '../expiry/policy.js';
 import { readGitLabToken } from '../expiry/readers/gitlab-token.js';
 import { REASONS } from '../expiry/reasons.js';
-import type { Thresholds } from '../expiry/types.js';
+import { layeredThresholds, type Thresholds } from '../expiry/types.js';
 import { parseMarker } from '../sources/gitlab/marker.js';
 import { explainFailure, through } from './failure.js';
 import type { Finding } from './finding.js';
@@ -52,16 +52,11 @@ async function checkEntry(
   options: DiscoveryCheckOptions,
 ): Promise<Finding[]> {
   const base = (config.connections.gitlab[entry.connection]?.url ?? '').replace(/\/$/, '');
-  const thresholds: Thresholds = {
-    warningMs:
-      options.thresholds?.warningMs ??
-      entry.thresholds?.warningMs ??
-      config.defaults.thresholds.warningMs,
-    criticalMs:
-      options.thresholds?.criticalMs ??
-      entry.thresholds?.criticalMs ??
-      config.defaults.thresholds.criticalMs,
-  };
+  const thresholds = layeredThresholds(
+    options.thresholds,
+    entry.thresholds,
+    config.defaults.thresholds,
+  );
   // GitLab's filter is `expires_at < date`; a token expiring on day D is dead from D 00:00Z.
   const horizon = new Date(options.now.getTime() + thresholds.warningMs + DAY_MS);
   const ref = { type: 'gitlab' as const, name: entry.connection };

@@ -69,7 +69,7 @@ export async function checkCredentials(
         deadlineMs: options.timeoutMs,
       },
     );
-    return [...(await credentials), ...(await discovered)];
+    return (await Promise.all([credentials, discovered])).flat();
   } finally {
     done.abort();
     await closeGcpClients(config, connections);

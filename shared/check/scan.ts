@@ -7,7 +7,7 @@ import { isAbsolute, relative } from 'node:path';
 import { describeEvaluation } from '../expiry/describe.js';
 import { type Evaluation, evaluate } from '../expiry/policy.js';
 import { REASONS } from '../expiry/reasons.js';
-import { DEFAULT_THRESHOLDS, type ExpiryWindow, type Thresholds } from '../expiry/types.js';
+import { type ExpiryWindow, layeredThresholds, type Thresholds } from '../expiry/types.js';
 import { byUrgency, type Finding, URGENCY } from './finding.js';
 import {
   describeFileError,
@@ -105,18 +105,7 @@ async function windowsOf(watcher: Watcher, options: ScanOptions): Promise<Expiry
 }
 
 function thresholdsFor(watcher: Watcher, config: CheckConfig, options: ScanOptions): Thresholds {
-  return {
-    warningMs:
-      options.thresholds?.warningMs ??
-      watcher.thresholds?.warningMs ??
-      config.defaults.thresholds.warningMs ??
-      DEFAULT_THRESHOLDS.warningMs,
-    criticalMs:
-      options.thresholds?.criticalMs ??
-      watcher.thresholds?.criticalMs ??
-      config.defaults.thresholds.criticalMs ??
-      DEFAULT_THRESHOLDS.criticalMs,
-  };
+  return layeredThresholds(options.thresholds, watcher.thresholds, config.defaults.thresholds);
 }
 
 /** Windows sharing a locator are one credential (a bundle or chain), in input order. */

@@ -58,3 +58,15 @@ export const DEFAULT_THRESHOLDS: Thresholds = {
   warningMs: 30 * 86_400_000,
   criticalMs: 7 * 86_400_000,
 };
+
+/**
+ * Each threshold from the first layer that sets it (command line, then the watcher's or
+ * entry's own, then the configuration's defaults), else the built-in default.
+ */
+export function layeredThresholds(
+  ...layers: ReadonlyArray<Partial<Thresholds> | undefined>
+): Thresholds {
+  const pick = (key: keyof Thresholds) =>
+    layers.find((layer) => layer?.[key] !== undefined)?.[key] ?? DEFAULT_THRESHOLDS[key];
+  return { warningMs: pick('warningMs'), criticalMs: pick('criticalMs') };
+}
