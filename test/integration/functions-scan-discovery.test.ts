@@ -1,11 +1,13 @@
 /**
- * The scheduled scan (the AWS handler, as deployed) with a `discovery` entry: a token of
+ * The scheduled scan (the AWS handler and the GCP function, as deployed) with a
+ * `discovery` entry: a token of
  * the instance that no credential rotates and that is in its critical window gets one
  * notice a day; a warning one gets none; a token a credential rotates gets none; and a
  * discovery that fails (the token is no administrator's) says so, once a day.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { handler as scheduledScan } from '../../functions/aws/scheduled-scan.js';
+import { scheduledScanEvent } from '../../functions/gcp/index.js';
 import { configureRuntime } from '../../functions/lib/runtime.js';
 import type { RunningServer } from '../../sandbox/http.js';
 import { type Sandbox, startSandbox } from '../../sandbox/index.js';
@@ -98,6 +100,22 @@ describe('the scheduled scan with discovery', () => {
     const text = `${JSON.stringify(receiver.received)}\n${fw.logText()}`;
     for (const value of [adminToken, seeded['critical']!.token, seeded['warning']!.token])
       expect(text).not.toContain(value);
+  });
+
+  it('does the same in the GCP scheduled scan', async () => {
+    const billing = () =>
+      receiver.received.filter((n) =>
+        String(n['credential']).includes(`billing-deploy (id ${seeded['critical']!.id})`),
+      ).length;
+    const before = billing();
+    await scheduledScanEvent({
+      specversion: '1.0',
+      id: '1',
+      type: 'google.cloud.pubsub.topic.v1.messagePublished',
+      source: '//pubsub.googleapis.com/projects/credrot-sandbox/topics/credrot-scan',
+    });
+    // Another function instance: its own memory of what it noticed today.
+    expect(billing()).toBe(before + 1);
   });
 
   it('says when discovery fails because the token is not an administrator’s', async () => {
