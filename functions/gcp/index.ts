@@ -57,26 +57,11 @@ export async function githubWebhook(req: ff.Request, res: ff.Response): Promise<
 }
 
 export async function scheduledScanEvent(_event: ff.CloudEvent<unknown>): Promise<void> {
-  const [rt, { scan }, { scheduledScan }] = await Promise.all([
+  const [rt, { scheduledScan }] = await Promise.all([
     runtime('gcp', 'scheduledScan'),
-    import('../../shared/check/scan.js'),
     import('../../shared/jobs/scheduled.js'),
   ]);
-  await scheduledScan({
-    config: rt.config,
-    connections: rt.connections,
-    queue: await rt.queue(),
-    now: rt.now,
-    log: rt.log,
-    metrics: rt.metrics,
-    notify: await rt.notify(),
-    findings: (now) => scan(rt.config, { now }),
-    discovered: async (now) => {
-      if (rt.config.discovery.length === 0) return [];
-      const { checkDiscovery } = await import('../../shared/check/discovery.js');
-      return checkDiscovery(rt.config, rt.connections, { now });
-    },
-  });
+  await scheduledScan(await rt.scheduledScan());
 }
 
 export async function rotationWorkerEvent(event: ff.CloudEvent<PubSubEventData>): Promise<void> {

@@ -14,6 +14,7 @@ import { Connections } from '../../shared/config/connections.js';
 import type { Config } from '../../shared/config/load.js';
 import { ConfigError } from '../../shared/errors.js';
 import type { JobQueue } from '../../shared/jobs/job.js';
+import type { ScheduledScanDeps } from '../../shared/jobs/scheduled.js';
 import type { WorkerDeps } from '../../shared/jobs/worker.js';
 import { jsonLineLog, type Log, type LogFields } from '../../shared/metrics/log.js';
 import { logMetrics } from '../../shared/metrics/log-metrics.js';
@@ -36,6 +37,7 @@ export interface Runtime {
   queue(): Promise<JobQueue>;
   notify(): Promise<NotifyDeps>;
   worker(): Promise<WorkerDeps>;
+  scheduledScan(): Promise<ScheduledScanDeps>;
   gitlabWebhook(): Promise<GitLabWebhookDeps>;
   githubWebhook(): Promise<GitHubWebhookDeps>;
 }
@@ -170,6 +172,22 @@ async function build(platform: Platform, name: string): Promise<Runtime> {
         if (!job.reply) return;
         const { postNote } = await import('../../shared/webhooks/gitlab-command.js');
         await postNote(await gitlab(job.reply.connection), job.reply, text);
+      },
+    })),
+    scheduledScan: once(async () => ({
+      config,
+      connections,
+      queue: await queue(),
+      now,
+      log,
+      metrics,
+      notify: await notify(),
+      findings: async (at) =>
+        (await import('../../shared/check/scan.js')).scan(config, { now: at }),
+      discovered: async (at) => {
+        if (config.discovery.length === 0) return [];
+        const { checkDiscovery } = await import('../../shared/check/discovery.js');
+        return checkDiscovery(config, connections, { now: at });
       },
     })),
     gitlabWebhook: once(async () => ({
